@@ -1,0 +1,52 @@
+"""Shared fixtures: every test gets its own ASKSHOT_HOME and a clean environment, and fails if
+it leaves a thread running."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_ENV_TO_CLEAR = (
+    "OPENAI_API_KEY",
+    "OPENROUTER_API_KEY",
+    "OPENAI_BASE_URL",
+    "ASKSHOT_HOME",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+)
+
+
+@pytest.fixture(autouse=True)
+def askshot_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every standard directory at a temp dir so no test touches the real profile."""
+    for name in _ENV_TO_CLEAR:
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "askshot-home"
+    monkeypatch.setenv("ASKSHOT_HOME", str(home))
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    return home
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 5
+    while True:
+        leaked = [
+            t
+            for t in threading.enumerate()
+            if t not in before and t.is_alive() and not t.daemon
+        ]
+        if not leaked or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    assert not leaked, f"test left threads running: {leaked}"
