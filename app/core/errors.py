@@ -1,22 +1,22 @@
 """Typed errors a user can act on. Each carries one sentence meant for people, never the API key.
 
-    AskshotError                 .message is the sentence to show; .kind a stable id for --json
-    ├── InputError               bad input from the user (image, arguments): nothing was sent
-    │   └── ImageError           a file that is missing, empty, corrupt, not an image or too large
-    ├── KeyError_                no key, or the OS keyring failed
-    ├── Cancelled                the user stopped the request
-    ├── NetworkError             no answer from the server
-    │   ├── ConnectFailed        could not connect (DNS, refused, TLS)
-    │   ├── Disconnected         the connection dropped mid-answer
-    │   └── Stalled              nothing arrived for longer than the read timeout
-    └── ApiError                 the server answered with an error (HTTP or inside the stream)
-        ├── AuthError            401/403: key refused
-        ├── ModelNotFound        404 model_not_found: the model was retired or misspelt
-        ├── QuotaExceeded        429 insufficient_quota: billing
-        ├── RateLimited          429: slow down
-        ├── BadRequest           400 and other 4xx
-        ├── ServerError          5xx
-        └── StreamError          an error object or finish_reason "error" inside the stream
+AskshotError                 .message is the sentence to show; .kind a stable id for --json
+├── InputError               bad input from the user (image, arguments): nothing was sent
+│   └── ImageError           a file that is missing, empty, corrupt, not an image or too large
+├── KeyError_                no key, or the OS keyring failed
+├── Cancelled                the user stopped the request
+├── NetworkError             no answer from the server
+│   ├── ConnectFailed        could not connect (DNS, refused, TLS)
+│   ├── Disconnected         the connection dropped mid-answer
+│   └── Stalled              nothing arrived for longer than the read timeout
+└── ApiError                 the server answered with an error (HTTP or inside the stream)
+    ├── AuthError            401/403: key refused
+    ├── ModelNotFound        404 model_not_found: the model was retired or misspelt
+    ├── QuotaExceeded        429 insufficient_quota: billing
+    ├── RateLimited          429: slow down
+    ├── BadRequest           400 and other 4xx
+    ├── ServerError          5xx
+    └── StreamError          an error object or finish_reason "error" inside the stream
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ _SECRETS = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+\S+)")
 
 
 def scrub(text: str, *secrets: str) -> str:
-    """Remove API keys (ours, and anything shaped like one) from text that may be shown or logged."""
+    """Remove API keys (ours, and anything key-shaped) from text that may be shown or logged."""
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "[key hidden]")
@@ -53,7 +53,7 @@ class ImageError(InputError):
     kind = "image"
 
 
-class KeyError_(AskshotError):  # noqa: N801 - KeyError is a builtin
+class KeyError_(AskshotError):
     kind = "key"
 
 

@@ -1,0 +1,112 @@
+"""The one bridge between the Qt-free core and the GUI: runs a stream on a Python thread and
+emits Qt signals, which Qt queues to the GUI thread. It touches no widget.
+
+Text is coalesced: the thread appends deltas to a buffer and emits `textReady` only when the GUI
+has taken the previous batch, so a server sending thousands of deltas a second costs the GUI one
+update per event-loop turn, not one per delta.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from PySide6.QtCore import QObject, Signal
+
+from app.core import errors, providers
+from app.core.client import CancelToken, ChatClient, Endpoint, Timeouts
+from app.core.types import ChatRequest, Delta, Finished, Retrying, Usage
+
+log = logging.getLogger("askshot.worker")
+
+
+class StreamWorker(QObject):
+    """One answer. Create, connect the signals, `start()`; `stop()` cancels at once."""
+
+    textReady = Signal()  # take the text with take_text()
+    retrying = Signal(int, float, str)  # attempt, delay, reason
+    usageReady = Signal(object)  # Usage
+    finished = Signal(object)  # Finished
+    failed = Signal(object)  # AskshotError (Cancelled when stopped)
+    done = Signal()  # always last: the thread is over
+
+    def __init__(
+        self,
+        client: ChatClient,
+        endpoint: Endpoint,
+        request: ChatRequest,
+        timeouts: Timeouts,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._client = client
+        self._endpoint = endpoint
+        self.request = request
+        self._timeouts = timeouts
+        self._cancel = CancelToken()
+        self._lock = threading.Lock()
+        self._buffer: list[str] = []
+        self._pending = False
+        self._thread = threading.Thread(target=self._run, name="askshot-stream")
+        self.started_at = 0.0
+        self.first_text_at: float | None = None
+        self.usage: Usage | None = None
+
+    def start(self) -> None:
+        self.started_at = time.monotonic()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._cancel.cancel()
+
+    def join(self, timeout: float = 5.0) -> None:
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    @property
+    def cost_usd(self) -> float | None:
+        return providers.cost_usd(self.request.model, self.usage) if self.usage else None
+
+    def take_text(self) -> str:
+        with self._lock:
+            text = "".join(self._buffer)
+            self._buffer.clear()
+            self._pending = False
+        return text
+
+    def _push(self, text: str) -> None:
+        with self._lock:
+            self._buffer.append(text)
+            if self._pending:
+                return
+            self._pending = True
+        self.textReady.emit()
+
+    def _run(self) -> None:
+        try:
+            for event in self._client.stream(
+                self._endpoint, self.request, cancel=self._cancel, timeouts=self._timeouts
+            ):
+                if isinstance(event, Delta):
+                    if self.first_text_at is None:
+                        self.first_text_at = time.monotonic()
+                    self._push(event.text)
+                elif isinstance(event, Usage):
+                    self.usage = event
+                    self.usageReady.emit(event)
+                elif isinstance(event, Retrying):
+                    self.retrying.emit(event.attempt, event.delay, event.reason)
+                elif isinstance(event, Finished):
+                    self.finished.emit(event)
+        except errors.AskshotError as exc:
+            self.failed.emit(exc)
+        except Exception as exc:  # a bug: log it, show a sentence, never kill the app
+            log.exception("unexpected error while streaming")
+            self.failed.emit(errors.AskshotError(f"Something went wrong inside Askshot: {exc!r}"))
+        finally:
+            self.done.emit()

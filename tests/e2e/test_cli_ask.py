@@ -1,0 +1,227 @@
+"""`askshot ask` as a user runs it: a real process against the loopback test server."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import fakeserver as fs
+
+KEY = "sk-test-cli-SECRET-987654321"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def server() -> Iterator[fs.FakeServer]:
+    with fs.FakeServer() as srv:
+        yield srv
+
+
+def cli_env(server: fs.FakeServer | None, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "OPENROUTER"))}
+    env["PYTHONPATH"] = str(ROOT)
+    env["NO_PROXY"] = "127.0.0.1,localhost"
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    if server is not None:
+        env["OPENAI_BASE_URL"] = server.base_url
+        env["OPENAI_API_KEY"] = KEY
+    env.update(extra)
+    return env
+
+
+def askshot(*args: str, env: dict[str, str], stdin: str = "", timeout: float = 30):
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+
+
+def test_answer_streams_to_stdout_with_summary_on_stderr(server) -> None:
+    server.enqueue(fs.text_reply(["Hello", " there"], usage=fs.usage_chunk(1000, 200, 150, 800)))
+    r = askshot("ask", "Say hi", env=cli_env(server))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "Hello there\n"
+    assert "1,000 in (800 cached)" in r.stderr and "200 out (150 reasoning)" in r.stderr
+    # (200*1.10 + 800*0.275 + 200*4.40) / 1e6
+    assert "$0.0013" in r.stderr
+    assert "thinking" not in r.stderr, "no live counter when stderr is not a terminal"
+    assert KEY not in r.stdout + r.stderr
+    assert server.chat_requests[0].json["messages"][-1]["content"] == "Say hi"
+
+
+def test_dash_reads_prompt_from_stdin(server) -> None:
+    r = askshot("ask", "-", "--system", "", env=cli_env(server), stdin="from stdin\nline 2\n")
+    assert r.returncode == 0, r.stderr
+    assert server.chat_requests[0].json["messages"] == [
+        {"role": "user", "content": "from stdin\nline 2"}
+    ]
+
+
+def test_options_reach_the_request(server) -> None:
+    r = askshot(
+        "ask",
+        "q",
+        "--model",
+        "o4-mini",
+        "--effort",
+        "high",
+        "--system",
+        "Be terse.",
+        env=cli_env(server),
+    )
+    assert r.returncode == 0, r.stderr
+    body = server.chat_requests[0].json
+    assert body["reasoning_effort"] == "high"
+    assert body["messages"][0] == {"role": "system", "content": "Be terse."}
+
+
+def test_json_lines(server) -> None:
+    server.enqueue(fs.text_reply(["a", "b"], usage=fs.usage_chunk(10, 20, 5, 0)))
+    r = askshot("ask", "q", "--json", env=cli_env(server))
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    assert lines[:2] == [{"type": "delta", "text": "a"}, {"type": "delta", "text": "b"}]
+    done = lines[2]
+    assert done["type"] == "done" and done["finish_reason"] == "stop"
+    assert done["usage"] == {
+        "prompt_tokens": 10,
+        "completion_tokens": 20,
+        "reasoning_tokens": 5,
+        "cached_tokens": 0,
+    }
+    assert done["cost_usd"] == pytest.approx((10 * 1.10 + 20 * 4.40) / 1e6)
+
+
+def test_failure_mid_answer_keeps_partial_and_exits_1(server) -> None:
+    server.enqueue(fs.Reply(steps=[fs.data(fs.chunk("partial")), fs.sleep(0.1), fs.DISCONNECT]))
+    r = askshot("ask", "q", env=cli_env(server))
+    assert r.returncode == 1
+    assert r.stdout == "partial\n"
+    assert "dropped" in r.stderr or "closed" in r.stderr
+
+
+def test_json_error_line(server) -> None:
+    server.enqueue(
+        fs.error_reply(404, "The model `o4-mini` does not exist", code="model_not_found")
+    )
+    r = askshot("ask", "q", "--json", env=cli_env(server))
+    assert r.returncode == 1
+    err = json.loads(r.stdout.splitlines()[-1])
+    assert err["type"] == "error" and err["kind"] == "model_not_found" and err["status"] == 404
+    assert "'o4-mini'" in err["message"] and "retired" in err["message"]
+
+
+def test_refused_key_never_echoes_the_key(server) -> None:
+    server.enqueue(
+        fs.error_reply(401, f"Incorrect API key provided: {KEY}", code="invalid_api_key")
+    )
+    r = askshot("ask", "q", env=cli_env(server))
+    assert r.returncode == 1
+    assert "refused the API key" in r.stderr
+    assert KEY not in r.stdout + r.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ask"],
+        ["ask", "q", "--image", "/nonexistent/shot.png"],
+        ["ask", "q", "--effort", "extreme"],
+        ["ask", "q", "--timeout", "-1"],
+    ],
+)
+def test_bad_usage_exits_2_and_sends_nothing(server, args) -> None:
+    r = askshot(*args, env=cli_env(server))
+    assert r.returncode == 2, r.stderr
+    assert server.chat_requests == []
+
+
+def test_missing_image_names_the_file(server) -> None:
+    r = askshot("ask", "q", "--image", "/nonexistent/shot.png", env=cli_env(server))
+    assert "shot.png" in r.stderr
+
+
+def test_no_key_exits_2_with_a_fix(server) -> None:
+    env = cli_env(None)
+    r = askshot("ask", "q", env=env)
+    assert r.returncode == 2
+    assert "No API key for OpenAI" in r.stderr and "askshot key set" in r.stderr
+
+
+def test_base_url_flag_beats_env(server) -> None:
+    env = cli_env(server, OPENAI_BASE_URL="http://127.0.0.1:9/v1")
+    r = askshot("ask", "q", "--base-url", server.base_url, env=env)
+    assert r.returncode == 0, r.stderr
+    assert len(server.chat_requests) == 1
+
+
+def test_stalled_stream_respects_timeout(server) -> None:
+    server.enqueue(fs.Reply(steps=[fs.data(fs.chunk("x")), fs.STALL]))
+    t0 = time.monotonic()
+    r = askshot("ask", "q", "--timeout", "1", env=cli_env(server))
+    assert r.returncode == 1
+    assert time.monotonic() - t0 < 15
+    assert "sent nothing for 1 s" in r.stderr
+    assert r.stdout == "x\n"
+
+
+def test_ctrl_c_stops_at_once_with_130(server) -> None:
+    server.enqueue(fs.text_reply(["late"], think=60))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "ask", "q"],
+        env=cli_env(server),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    server.wait_for_requests(1)
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=10)
+    assert time.monotonic() - t0 < 2
+    assert proc.returncode == 130, err
+
+
+def test_thinking_counter_on_a_terminal(server) -> None:
+    server.enqueue(fs.text_reply(["done"], think=1.6))
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "ask", "q"],
+        env=cli_env(server),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        text=True,
+    )
+    os.close(slave)
+    out, _ = proc.communicate(timeout=20)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    tty_err = b"".join(chunks).decode()
+    assert proc.returncode == 0
+    assert out == "done\n"
+    assert "thinking… 0 s" in tty_err and "thinking… 1 s" in tty_err

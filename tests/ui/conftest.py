@@ -1,0 +1,27 @@
+"""Qt widget tests run offscreen; every test gets a fresh Services pointing at the test server."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator
+
+import pytest
+
+from app.core.client import ChatClient, RetryPolicy
+from tests import fakeserver as fs
+
+
+@pytest.fixture
+def server() -> Iterator[fs.FakeServer]:
+    with fs.FakeServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def client() -> Iterator[ChatClient]:
+    c = ChatClient(retry=RetryPolicy(initial_delay=0.01, max_delay=0.05))
+    yield c
+    c.close()
