@@ -225,3 +225,33 @@ def test_thinking_counter_on_a_terminal(server) -> None:
     assert proc.returncode == 0
     assert out == "done\n"
     assert "thinking… 0 s" in tty_err and "thinking… 1 s" in tty_err
+
+
+def test_image_is_fitted_and_sent_as_png(server, tmp_path) -> None:
+    import base64
+    import io
+
+    from PIL import Image
+
+    path = tmp_path / "wide.png"
+    Image.new("RGB", (3840, 2160), (12, 200, 40)).save(path)
+    r = askshot("ask", "what colour?", "--image", str(path), env=cli_env(server))
+    assert r.returncode == 0, r.stderr
+    parts = server.chat_requests[0].json["messages"][-1]["content"]
+    assert parts[0] == {"type": "text", "text": "what colour?"}
+    url = parts[1]["image_url"]["url"]
+    assert url.startswith("data:image/png;base64,")
+    img = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+    w, h = img.size
+    assert (w // 32 + (w % 32 > 0)) * (h // 32 + (h % 32 > 0)) <= 1536
+    assert abs(w / h - 3840 / 2160) < 0.02
+    assert img.convert("RGB").getpixel((w // 2, h // 2)) == (12, 200, 40)
+
+
+def test_corrupt_image_exits_2_naming_it(server, tmp_path) -> None:
+    path = tmp_path / "broken.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)
+    r = askshot("ask", "q", "--image", str(path), env=cli_env(server))
+    assert r.returncode == 2
+    assert "broken.png" in r.stderr
+    assert server.chat_requests == []
