@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
@@ -110,3 +111,53 @@ class StreamWorker(QObject):
             self.failed.emit(errors.AskshotError(f"Something went wrong inside Askshot: {exc!r}"))
         finally:
             self.done.emit()
+
+
+class BackgroundCall(QObject):
+    """Run a short blocking core call (list models, export…) off the GUI thread, then call
+    `on_success(result)` or `on_error(AskshotError)` on the GUI thread (Anki-style callbacks).
+
+    Keep a reference until `finished` fires; the owning widget is the parent.
+    """
+
+    _succeeded = Signal(object)
+    _failed = Signal(object)
+    finished = Signal()
+
+    def __init__(
+        self,
+        fn: Callable[[], object],
+        on_success: Callable[[object], None],
+        on_error: Callable[[errors.AskshotError], None],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._fn = fn
+        self._succeeded.connect(on_success)
+        self._failed.connect(on_error)
+        self._thread = threading.Thread(target=self._run, name="askshot-call")
+
+    def start(self) -> BackgroundCall:
+        self._thread.start()
+        return self
+
+    def join(self, timeout: float = 5.0) -> None:
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        try:
+            result = self._fn()
+        except errors.AskshotError as exc:
+            self._failed.emit(exc)
+        except Exception as exc:
+            log.exception("background call failed")
+            self._failed.emit(errors.AskshotError(f"Something went wrong inside Askshot: {exc!r}"))
+        else:
+            self._succeeded.emit(result)
+        finally:
+            self.finished.emit()
