@@ -30,8 +30,12 @@ def test_window_streams_a_reply_on_a_real_display(xserver, tmp_path, askshot_hom
             PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
         )
         app = subprocess.Popen(
-            [sys.executable, "-m", "app"], env=env, cwd=ROOT,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [sys.executable, "-m", "app"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         try:
             win = xserver.wait_window("Askshot")

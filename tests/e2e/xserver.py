@@ -39,7 +39,10 @@ class XServer:
         while time.monotonic() < deadline:
             r = subprocess.run(
                 ["xdotool", "search", "--onlyvisible", "--name", f"^{name}$"],
-                env=self.env(), capture_output=True, text=True, timeout=10,
+                env=self.env(),
+                capture_output=True,
+                text=True,
+                timeout=10,
             )
             if r.stdout.strip():
                 return r.stdout.split()[0]
@@ -66,9 +69,20 @@ def start_xvfb(width: int = 1280, height: int = 800) -> XServer:
     require("Xvfb", "xdotool")
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{width}x{height}x24",
-         "-nolisten", "tcp", "-noreset"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            "Xvfb",
+            "-displayfd",
+            str(write_fd),
+            "-screen",
+            "0",
+            f"{width}x{height}x24",
+            "-nolisten",
+            "tcp",
+            "-noreset",
+        ],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     os.close(write_fd)
     with os.fdopen(read_fd) as f:
