@@ -19,10 +19,8 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import httpx
 
 from app import __version__
 from app.core import errors
@@ -32,6 +30,12 @@ from app.core.providers import model as model_info
 from app.core.providers import wire_model_id
 from app.core.sse import SSEDecoder
 from app.core.types import ChatRequest, Delta, Event, Finished, Message, Retrying, Usage
+
+if TYPE_CHECKING:
+    import httpx
+
+# httpx (with h2) is imported on first use, not at module import: it costs ~0.1 s, and the
+# window must paint before anything is sent.
 
 log = logging.getLogger("askshot.client")
 
@@ -150,6 +154,8 @@ class ChatClient:
         retry: RetryPolicy | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        import httpx
+
         self._http = http or httpx.Client(
             http2=True,
             follow_redirects=False,
@@ -205,6 +211,8 @@ class ChatClient:
 
     def list_models(self, endpoint: Endpoint, *, timeout: float = 20.0) -> list[str]:
         """Model ids the endpoint offers (the settings dialog's "Test connection")."""
+        import httpx
+
         url = endpoint.base_url.rstrip("/") + "/models"
         try:
             resp = self._http.get(url, headers=_auth_headers(endpoint), timeout=timeout)
@@ -326,6 +334,8 @@ class _Pump:
                 self._remember_socket(stream)
 
     def _run(self) -> None:
+        import httpx
+
         t = self._timeouts
         url = self._endpoint.base_url.rstrip("/") + "/chat/completions"
         headers = {**_auth_headers(self._endpoint), "Accept": "text/event-stream"}
@@ -364,6 +374,8 @@ class _Pump:
 
     def chunks(self) -> Iterator[bytes]:
         """Body chunks as they arrive; raises the typed error for whatever went wrong."""
+        import httpx
+
         while True:
             item = self._queue.get()
             if self._cancel.cancelled:
@@ -401,6 +413,8 @@ def _auth_headers(endpoint: Endpoint) -> dict[str, str]:
 def _transport_error(
     exc: httpx.TransportError, endpoint: Endpoint, timeouts: Timeouts
 ) -> errors.NetworkError:
+    import httpx
+
     host = endpoint.host
     detail = errors.scrub(str(exc) or type(exc).__name__, endpoint.api_key or "")
     if isinstance(exc, httpx.ConnectTimeout):
