@@ -187,12 +187,12 @@ def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
 
     from app.history_cli import HistoryWriter
 
-    history = None if args.no_history else HistoryWriter.open(ctx, args.continue_id)
-    if args.continue_id and history is None:
+    if args.continue_id and args.no_history:
         raise UsageError("--continue cannot be combined with --no-history")
+    history = None if args.no_history else HistoryWriter.open(ctx, args.continue_id)
     messages: tuple[Message, ...]
     if history is not None:
-        messages, dropped = history.context(system, model_id, user)
+        messages, dropped = history.context(system, model_id, user, [i.tokens for i in images])
         if dropped:
             _err(
                 f"askshot: the conversation is longer than {model_id} can read; "
@@ -207,7 +207,7 @@ def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
         max_output_tokens=args.max_tokens or s.max_output_tokens,
     )
     if history is not None:
-        history.begin(user, images, request)
+        history.begin(user, images, request, system)
     out = JsonOut(sys.stdout) if args.json else TextOut(sys.stdout)
     return _stream_to(out, request, target, timeout, history)
 
