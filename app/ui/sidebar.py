@@ -8,7 +8,7 @@ import html
 from datetime import datetime
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QHideEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
@@ -101,6 +101,10 @@ class Sidebar(QWidget):
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
             action.triggered.connect(slot)
             self.list.addAction(action)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._debounce.stop()  # no search against a store that may be closing
+        super().hideEvent(event)
 
     # -- contents ---------------------------------------------------------------------------
 
