@@ -14,6 +14,18 @@ from app.core.client import ChatClient, RetryPolicy
 from tests import fakeserver as fs
 
 
+@pytest.fixture(autouse=True)
+def collect_on_gui_thread() -> Iterator[None]:
+    """No automatic GC during widget tests (it could run on a worker thread and free widgets
+    there); collect on this, the GUI, thread after each test instead, as the app does."""
+    import gc
+
+    gc.disable()
+    yield
+    gc.collect()
+    gc.enable()
+
+
 @pytest.fixture
 def server() -> Iterator[fs.FakeServer]:
     with fs.FakeServer() as srv:

@@ -1,0 +1,606 @@
+"""Everything below the conversation: the message box, attached images, the model and effort
+pickers, an estimate of what the message will cost, and Send/Stop.
+
+Images are prepared (decoded, fitted to the chosen model, encoded) one at a time in a
+BackgroundCall so typing never stalls on a 4K screenshot. Each attachment keeps its source
+(encoded bytes or a PIL image) and is fitted again when the model changes; the estimate uses
+the core's size rule meanwhile, so it is right at once. A Send while images are still being
+prepared waits for them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from PIL import Image
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QIcon
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core import images, providers
+from app.core.errors import AskshotError
+from app.core.images import PreparedImage
+from app.core.settings import Settings
+from app.core.types import EFFORTS
+from app.ui.attachments import (
+    AttachmentStrip,
+    ImagePreview,
+    Incoming,
+    Load,
+    Loaded,
+    Refitted,
+    Source,
+    load_image,
+    might_attach,
+    read_mime,
+    refit_image,
+)
+from app.ui.composer import Composer
+from app.ui.worker import BackgroundCall
+
+BUILTIN_MODELS: tuple[str, ...] = ("o4-mini", "gpt-4o-mini")
+MIN_LINES, MAX_LINES = 3, 10
+
+
+@dataclass
+class _Attachment:
+    key: int
+    name: str
+    source: Source
+    original_size: tuple[int, int]
+    prepared: PreparedImage
+    prepared_for: str
+    failed_for: str | None = None
+
+
+def _dollars(amount: float) -> str:
+    if 0 < amount < 0.0001:
+        return "<$0.0001"
+    return f"${amount:.4f}"
+
+
+class ComposerPanel(QWidget):
+    """The composer with attachments, model and effort pickers, estimate and Send/Stop."""
+
+    sendRequested = Signal(str, list)  # text, list[PreparedImage]
+    stopRequested = Signal()
+    modelChanged = Signal(str)
+    effortChanged = Signal(str)
+    attachmentsChanged = Signal()  # added, removed, re-fitted, or preparation finished
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._model = settings.model.strip() or providers.DEFAULT_MODEL
+        self._busy = False
+        self._items: list[_Attachment] = []
+        self._queue: deque[Load] = deque()
+        self._call: BackgroundCall | None = None
+        self._next_key = 1
+        self._epoch = 0
+        self._send_queued = False
+        self._errors: list[str] = []
+        self._last_dir = ""
+        self._closed = False
+        self.preview: ImagePreview | None = None
+        self.setAcceptDrops(True)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+
+        self.error_label = QLabel()
+        self.error_label.setAccessibleName(self.tr("Error"))
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.hide()
+
+        self.strip = AttachmentStrip()
+        self.strip.removeRequested.connect(self.remove_attachment)
+        self.strip.previewRequested.connect(self._show_preview)
+
+        self.composer = Composer(send_key=settings.send_key, accept_attachments=True)
+        self.composer.submitted.connect(self._request_send)
+        self.composer.attachmentsReceived.connect(self._on_incoming)
+        self.composer.textChanged.connect(self._on_text_changed)
+        self.composer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+        self.attach_button = QToolButton()
+        self.attach_button.setText(self.tr("Attach…"))
+        self.attach_button.setIcon(QIcon.fromTheme("mail-attachment"))
+        self.attach_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.attach_button.setAccessibleName(self.tr("Attach images"))
+        self.attach_button.setToolTip(
+            self.tr("Attach images (you can also paste them or drop them on the message)")
+        )
+        self.attach_button.clicked.connect(self._pick_files)
+
+        self.model_box = QComboBox()
+        self.model_box.setEditable(True)
+        self.model_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.model_box.setAccessibleName(self.tr("Model"))
+        self.model_box.setToolTip(self.tr("Model (type any model id your endpoint offers)"))
+        self.model_box.setMinimumContentsLength(12)
+        self.model_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.model_box.addItems(list(BUILTIN_MODELS))
+        if self._model not in BUILTIN_MODELS:
+            self.model_box.addItem(self._model)
+        self.model_box.setCurrentIndex(self.model_box.findText(self._model))
+        self.model_box.activated.connect(self._commit_model)
+        line_edit = self.model_box.lineEdit()
+        if line_edit is not None:
+            line_edit.setAccessibleName(self.tr("Model"))
+            line_edit.editingFinished.connect(self._commit_model)
+
+        self.effort_box = QComboBox()
+        self.effort_box.setAccessibleName(self.tr("Reasoning effort"))
+        self.effort_box.setToolTip(
+            self.tr("Reasoning effort: more thinking is slower and costs more")
+        )
+        labels = {
+            "low": self.tr("low effort"),
+            "medium": self.tr("medium effort"),
+            "high": self.tr("high effort"),
+        }
+        for effort in EFFORTS:
+            self.effort_box.addItem(labels[effort], effort)
+        self.effort_box.setCurrentIndex(max(0, self.effort_box.findData(settings.effort)))
+        self.effort_box.currentIndexChanged.connect(self._on_effort_changed)
+
+        self.estimate_label = QLabel()
+        self.estimate_label.setAccessibleName(self.tr("Estimate"))
+        self.estimate_label.setToolTip(
+            self.tr(
+                "Input tokens and cost of this message; the system prompt and the "
+                "conversation so far add to it."
+            )
+        )
+        self.estimate_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+        self.send_button = QPushButton()
+        self.send_button.setAutoDefault(False)
+        self.send_button.clicked.connect(self._on_send_clicked)
+
+        controls = QHBoxLayout()
+        controls.addWidget(self.attach_button)
+        controls.addWidget(self.model_box)
+        controls.addWidget(self.effort_box)
+        controls.addWidget(self.estimate_label, 1)
+        controls.addWidget(self.send_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addStretch(1)  # given more height than it needs, the panel hugs the bottom
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.strip)
+        layout.addWidget(self.composer)
+        layout.addLayout(controls)
+
+        QWidget.setTabOrder(self.composer, self.attach_button)
+        QWidget.setTabOrder(self.attach_button, self.model_box)
+        QWidget.setTabOrder(self.model_box, self.effort_box)
+        QWidget.setTabOrder(self.effort_box, self.send_button)
+
+        self._update_send_button()
+        self._update_effort()
+        self._fit_composer()
+        self._update_estimate()
+
+    # -- public API -----------------------------------------------------------------------------
+
+    def text(self) -> str:
+        return self.composer.toPlainText()
+
+    def set_text(self, text: str) -> None:
+        self.composer.setPlainText(text)
+        self.composer.moveCursor(self.composer.textCursor().MoveOperation.End)
+
+    def focus_text(self) -> None:
+        self.composer.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def images(self) -> list[PreparedImage]:
+        """The prepared images; while `preparing`, some may still be fitted for the last model."""
+        return [item.prepared for item in self._items]
+
+    def model(self) -> str:
+        return self._model
+
+    def effort(self) -> str | None:
+        """The reasoning effort, or None when the model does not reason."""
+        if not providers.model(self._model).reasoning:
+            return None
+        value = self.effort_box.currentData()
+        return str(value) if value else None
+
+    def set_model(self, model_id: str) -> None:
+        self.model_box.setEditText(model_id)
+        self._commit_model()
+
+    def set_models(self, model_ids: list[str]) -> None:
+        """Offer more ids in the picker (from "Test connection"); the current one stays."""
+        for model_id in model_ids:
+            if model_id and self.model_box.findText(model_id) < 0:
+                self.model_box.addItem(model_id)
+
+    def set_send_key(self, send_key: str) -> None:
+        self.composer.set_send_key(send_key)
+        self._update_send_button()
+
+    def set_busy(self, busy: bool) -> None:
+        """While busy, Send is Stop and Enter does not send; typing goes on."""
+        self._busy = busy
+        if busy:
+            self._send_queued = False
+        self._update_send_button()
+        self._update_estimate()
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    @property
+    def preparing(self) -> bool:
+        """True while images are being added or fitted to the model."""
+        return self._call is not None or bool(self._queue)
+
+    def clear(self) -> None:
+        """Forget the text and the attachments (after a send)."""
+        self._epoch += 1
+        self._queue.clear()
+        self._items.clear()
+        self.strip.clear()
+        self._send_queued = False
+        self.composer.clear()
+        self._set_errors([])
+        self._update_estimate()
+        self.attachmentsChanged.emit()
+
+    def show_error(self, message: str) -> None:
+        self._set_errors([message] if message else [])
+
+    def add_image_paths(self, paths: list[Path]) -> None:
+        self._set_errors([])
+        for path in paths:
+            self._queue.append(Load(name=path.name or str(path), path=path))
+        self._pump()
+
+    def add_image_bytes(self, data: bytes, name: str) -> None:
+        self._set_errors([])
+        self._queue.append(Load(name=name, data=bytes(data)))
+        self._pump()
+
+    def add_image_pil(self, img: Image.Image, name: str) -> None:
+        """Attach an image in memory (a screen capture); the panel keeps `img`: don't modify it."""
+        self._set_errors([])
+        self._queue.append(Load(name=name, pil=img))
+        self._pump()
+
+    def remove_attachment(self, key: int) -> None:
+        self._items = [item for item in self._items if item.key != key]
+        self.strip.remove(key)
+        self._set_errors([])
+        self.composer.setFocus()
+        self._update_estimate()
+        self.attachmentsChanged.emit()
+
+    def attachment_names(self) -> list[str]:
+        return [item.name for item in self._items]
+
+    def shutdown(self) -> None:
+        """Drop queued images and wait for the one being prepared (call before quitting)."""
+        self._closed = True
+        self._queue.clear()
+        if self._call is not None:
+            self._call.join()
+
+    # -- sending --------------------------------------------------------------------------------
+
+    def _on_send_clicked(self) -> None:
+        if self._busy:
+            self.stopRequested.emit()
+        else:
+            self._request_send()
+
+    def _request_send(self) -> None:
+        if self._busy:
+            return
+        self._commit_model()
+        if self.preparing:
+            self._send_queued = True
+            self._update_estimate()
+            return
+        self._emit_send()
+
+    def _emit_send(self) -> None:
+        text = self.text().strip()
+        failed = [item.name for item in self._items if item.failed_for == self._model]
+        if failed:
+            self.show_error(
+                self.tr("Remove {0} to send: it could not be prepared for {1}.").format(
+                    ", ".join(failed), self._model
+                )
+            )
+            return
+        pictures = self.images()
+        if not text and not pictures:
+            return
+        self._set_errors([])
+        self.sendRequested.emit(text, pictures)
+
+    def _update_send_button(self) -> None:
+        if self._busy:
+            self.send_button.setText(self.tr("Stop"))
+            self.send_button.setAccessibleName(self.tr("Stop"))
+            self.send_button.setToolTip(self.tr("Stop the answer (Esc)"))
+        else:
+            key = "Ctrl+Enter" if self.composer.send_key == "ctrl+enter" else "Enter"
+            self.send_button.setText(self.tr("Send"))
+            self.send_button.setAccessibleName(self.tr("Send"))
+            self.send_button.setToolTip(self.tr("Send ({0})").format(key))
+
+    # -- model and effort -----------------------------------------------------------------------
+
+    def _commit_model(self) -> None:
+        model_id = self.model_box.currentText().strip()
+        if not model_id:
+            self.model_box.setEditText(self._model)
+            return
+        if self.model_box.findText(model_id) < 0:
+            self.model_box.addItem(model_id)
+        self.model_box.setCurrentIndex(self.model_box.findText(model_id))
+        if model_id == self._model:
+            return
+        self._model = model_id
+        self._set_errors([])
+        self._update_effort()
+        self._update_estimate()
+        self._pump()
+        self.modelChanged.emit(model_id)
+
+    def _update_effort(self) -> None:
+        self.effort_box.setVisible(providers.model(self._model).reasoning)
+
+    def _on_effort_changed(self, _index: int) -> None:
+        value = self.effort_box.currentData()
+        if value:
+            self.effortChanged.emit(str(value))
+
+    # -- typing ---------------------------------------------------------------------------------
+
+    def _on_text_changed(self) -> None:
+        self._fit_composer()
+        self._update_estimate()
+
+    def _fit_composer(self) -> None:
+        """Grow with the text from MIN_LINES to MAX_LINES, then scroll."""
+        lines = int(self.composer.document().size().height())
+        lines = min(MAX_LINES, max(MIN_LINES, lines))
+        frame = 2 * self.composer.frameWidth()
+        margin = 2 * round(self.composer.document().documentMargin())
+        height = lines * self.composer.fontMetrics().lineSpacing() + frame + margin
+        if self.composer.height() != height:
+            self.composer.setFixedHeight(height)
+
+    def _update_estimate(self) -> None:
+        text = self.text().strip()
+        waiting = self.preparing
+        if not text and not self._items and not waiting:
+            self.estimate_label.clear()
+            return
+        model_id = self._model
+        text_tokens = math.ceil(len(text) / 4)
+        image_tokens = 0
+        image_cost: float | None = 0.0
+        for item in self._items:
+            if item.prepared_for == model_id:
+                tokens = item.prepared.tokens
+            else:
+                tokens = images.estimate_tokens(*item.original_size, model_id)
+            image_tokens += images.billed_tokens(tokens, model_id)
+            cost = images.image_cost_usd(tokens, model_id)
+            image_cost = None if cost is None or image_cost is None else image_cost + cost
+        price = providers.model(model_id).price
+        parts = [self.tr("≈ {0} input tokens").format(f"{text_tokens + image_tokens:,}")]
+        if price is None or image_cost is None:
+            parts.append(self.tr("cost unknown"))
+        else:
+            parts.append(_dollars(text_tokens * price.input / 1_000_000 + image_cost))
+        line = " · ".join(parts)
+        if self._items:
+            line += " " + self.tr("(images {0} tokens)").format(f"{image_tokens:,}")
+        if self._send_queued:
+            line += " · " + self.tr("sending when the images are ready…")
+        elif waiting:
+            line += " · " + self.tr("preparing images…")
+        self.estimate_label.setText(line)
+        self.estimate_label.setToolTip(line)
+
+    # -- errors ---------------------------------------------------------------------------------
+
+    def _set_errors(self, messages: list[str]) -> None:
+        self._errors = list(messages)
+        self.error_label.setText("\n".join(self._errors))
+        self.error_label.setVisible(bool(self._errors))
+
+    def _add_error(self, message: str) -> None:
+        self._send_queued = False  # let the user see what failed before anything is sent
+        self._set_errors([*self._errors, message])
+
+    # -- incoming images ------------------------------------------------------------------------
+
+    def _on_incoming(self, incoming: object, dropped: bool) -> None:
+        if not isinstance(incoming, Incoming):
+            return
+        if incoming.files:
+            self.add_image_paths(list(incoming.files))
+        elif incoming.data is not None:
+            self.add_image_bytes(incoming.data, self._data_name(dropped))
+        elif incoming.image is not None:
+            self._set_errors([])
+            self._queue.append(Load(name=self._data_name(dropped), qimage=incoming.image))
+            self._pump()
+        elif incoming.remote:
+            self.show_error(
+                self.tr(
+                    "Askshot does not download images from the web. "
+                    "Drag the image file itself, or copy the image and paste it."
+                )
+            )
+
+    def _data_name(self, dropped: bool) -> str:
+        return self.tr("Dropped image") if dropped else self.tr("Pasted image")
+
+    def _pick_files(self) -> None:
+        patterns = " ".join(f"*{suffix} *{suffix.upper()}" for suffix in images.SUPPORTED_SUFFIXES)
+        filters = self.tr("Images ({0})").format(patterns) + ";;" + self.tr("All files (*)")
+        names, _ = QFileDialog.getOpenFileNames(
+            self, self.tr("Attach images"), self._last_dir, filters
+        )
+        if names:
+            self._last_dir = str(Path(names[0]).parent)
+            self.add_image_paths([Path(name) for name in names])
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if might_attach(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if might_attach(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        incoming = read_mime(event.mimeData())
+        if incoming.attachable or incoming.remote:
+            event.acceptProposedAction()
+            self._on_incoming(incoming, True)
+
+    # -- background preparation -----------------------------------------------------------------
+
+    def _pump(self) -> None:
+        """Start the next job: queued images first, then attachments fitted for another model."""
+        if self._call is not None or self._closed:
+            return
+        fn: Callable[[], object]
+        if self._queue:
+            fn = partial(load_image, self._queue.popleft(), self._model, self._epoch)
+        else:
+            stale = next(
+                (
+                    item
+                    for item in self._items
+                    if self._model not in (item.prepared_for, item.failed_for)
+                ),
+                None,
+            )
+            if stale is None:
+                self._on_idle()
+                return
+            fn = partial(refit_image, stale.key, stale.source, self._model, stale.name)
+        # No parent: if the panel goes away mid-job, the call outlives it and its queued
+        # signals are dropped instead of being emitted from a deleted object.
+        call = BackgroundCall(fn, self._on_result, self._on_call_error)
+        call.finished.connect(self._on_call_finished)
+        self._call = call
+        call.start()
+        self._update_estimate()
+
+    def _on_idle(self) -> None:
+        self._update_estimate()
+        if self._send_queued and not self._busy:
+            self._send_queued = False
+            self._update_estimate()
+            self._emit_send()
+
+    def _on_call_finished(self) -> None:
+        call, self._call = self._call, None
+        if call is not None:
+            call.join()
+            call.deleteLater()
+        self._pump()
+        if not self.preparing:
+            self.attachmentsChanged.emit()
+
+    def _on_call_error(self, exc: AskshotError) -> None:
+        self._add_error(exc.message)
+
+    def _on_result(self, result: object) -> None:
+        if isinstance(result, Loaded):
+            self._on_loaded(result)
+        elif isinstance(result, Refitted):
+            self._on_refitted(result)
+        self._update_estimate()
+
+    def _on_loaded(self, result: Loaded) -> None:
+        if result.epoch != self._epoch:
+            return
+        if result.error is not None or result.prepared is None or result.source is None:
+            self._add_error(result.error or self.tr("{0} could not be read.").format(result.name))
+            return
+        key, self._next_key = self._next_key, self._next_key + 1
+        item = _Attachment(
+            key=key,
+            name=self._unique_name(result.name),
+            source=result.source,
+            original_size=result.prepared.original_size,
+            prepared=result.prepared,
+            prepared_for=result.model,
+        )
+        self._items.append(item)
+        self.strip.add(key, item.name, result.thumb, self._details(item))
+        self.attachmentsChanged.emit()
+
+    def _on_refitted(self, result: Refitted) -> None:
+        item = next((it for it in self._items if it.key == result.key), None)
+        if item is None:
+            return
+        if result.prepared is None:
+            item.failed_for = result.model
+            if result.model == self._model:
+                self._add_error(result.error or "")
+            return
+        item.prepared = result.prepared
+        item.prepared_for = result.model
+        item.failed_for = None
+        self.strip.set_details(item.key, self._details(item))
+
+    def _unique_name(self, name: str) -> str:
+        taken = {item.name for item in self._items}
+        if name not in taken:
+            return name
+        n = 2
+        while f"{name} ({n})" in taken:
+            n += 1
+        return f"{name} ({n})"
+
+    def _details(self, item: _Attachment) -> str:
+        part = item.prepared.part
+        width, height = item.original_size
+        billed = images.billed_tokens(item.prepared.tokens, item.prepared_for)
+        return self.tr("{0}\n{1}×{2}, sent to {3} as {4}×{5} · {6} tokens").format(
+            item.name, width, height, item.prepared_for, part.width, part.height, f"{billed:,}"
+        )
+
+    def _show_preview(self, key: int) -> None:
+        item = next((it for it in self._items if it.key == key), None)
+        if item is None:
+            return
+        caption = self._details(item).replace("\n", " · ")
+        self.preview = ImagePreview(item.name, item.prepared.part.data, caption, self)
+        self.preview.finished.connect(self._forget_preview)
+        self.preview.open()
+
+    def _forget_preview(self) -> None:
+        self.preview = None
