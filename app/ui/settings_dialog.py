@@ -1,0 +1,790 @@
+"""The Settings dialog (Ctrl+,): provider, base URL, API key (into the OS keyring only), a
+"Test connection" that lists the endpoint's models off the GUI thread, the default model and
+effort, answer options, appearance and prompt presets.
+
+OK writes ``settings.json`` and the keyring; Cancel changes nothing, the key included. The
+helpers at the top (`KeyField`, `run_in_background`, `endpoint_for`, `base_url_problem`) are
+shared with the first-run panel.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable, Mapping
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core import providers
+from app.core.client import ChatClient, Endpoint
+from app.core.errors import AskshotError, KeyError_
+from app.core.secrets import KeySource, KeyStore, validate_key
+from app.core.settings import SEND_KEYS, THEMES, Settings, default_presets, save
+from app.core.target import MissingKey, resolve_endpoint
+from app.core.types import EFFORTS
+from app.ui.services import Services
+from app.ui.worker import BackgroundCall
+
+ERROR_STYLE = "color: #c62828;"
+OK_STYLE = "color: #2e7d32;"
+_DEFAULT_MODELS = ("o4-mini", "gpt-4o-mini")
+
+# Background calls whose owner may be gone: kept alive here until their thread is over.
+_RUNNING: set[BackgroundCall] = set()
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("SettingsDialog", text)
+
+
+# -- shared helpers -----------------------------------------------------------------------------
+
+
+def run_in_background(
+    fn: Callable[[], object],
+    on_success: Callable[[object], None],
+    on_error: Callable[[AskshotError], None],
+    on_finished: Callable[[], None],
+) -> BackgroundCall:
+    """Start a BackgroundCall that outlives the widget that asked for it: it has no parent, so
+    closing or deleting the widget neither kills the QObject under a running thread nor blocks
+    the GUI. Callbacks bound to a deleted widget are dropped by Qt; the call joins its thread
+    and deletes itself when it is over."""
+    call = BackgroundCall(fn, on_success, on_error)
+    call.finished.connect(on_finished)
+    call.finished.connect(functools.partial(_forget, call))
+    _RUNNING.add(call)
+    return call.start()
+
+
+def _forget(call: BackgroundCall) -> None:
+    _RUNNING.discard(call)
+    call.join(1.0)
+    call.deleteLater()
+
+
+def base_url_problem(text: str) -> str | None:
+    """A sentence when `text` is not a usable http(s) URL; None when it is fine (or empty)."""
+    url = text.strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
+        return _tr(
+            "The base URL must be an http:// or https:// address, "
+            "for example http://localhost:11434/v1."
+        )
+    return None
+
+
+class _TypedKey:
+    """resolve_endpoint's key lookup, preferring the key the user just typed."""
+
+    def __init__(self, keys: KeyStore, typed: str) -> None:
+        self._keys = keys
+        self._typed = typed
+
+    def get(self, provider_id: str) -> str | None:
+        return self._typed or self._keys.get(provider_id)
+
+
+def endpoint_for(
+    env: Mapping[str, str], keys: KeyStore, provider_id: str, base_url: str, typed_key: str
+) -> Endpoint:
+    """Where a request would go with these choices, resolved exactly as the app does later
+    (OPENAI_BASE_URL wins over the base URL). Raises AskshotError with a sentence."""
+    key = validate_key(typed_key) if typed_key.strip() else ""
+    try:
+        return resolve_endpoint(
+            provider_id,
+            base_url_override=None,
+            saved_provider=provider_id,
+            saved_base_url=base_url,
+            env=env,
+            keys=_TypedKey(keys, key),
+        )
+    except MissingKey:
+        raise KeyError_(_tr("Enter the API key first.")) from None
+
+
+class KeyField(QWidget):
+    """A password-mode line edit with a Show/Hide button. The key is never shown unless asked."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.edit = QLineEdit()
+        self.edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.edit.setInputMethodHints(
+            Qt.InputMethodHint.ImhHiddenText
+            | Qt.InputMethodHint.ImhSensitiveData
+            | Qt.InputMethodHint.ImhNoPredictiveText
+            | Qt.InputMethodHint.ImhNoAutoUppercase
+        )
+        self.edit.setAccessibleName(self.tr("API key"))
+        self.toggle = QPushButton(self.tr("Show"))
+        self.toggle.setCheckable(True)
+        self.toggle.setAutoDefault(False)
+        self.toggle.setAccessibleName(self.tr("Show the key"))
+        self.toggle.setToolTip(self.tr("Show or hide the key you typed"))
+        self.toggle.toggled.connect(self._on_toggled)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.edit, 1)
+        row.addWidget(self.toggle)
+        self.setFocusProxy(self.edit)
+
+    def text(self) -> str:
+        return self.edit.text()
+
+    def _on_toggled(self, shown: bool) -> None:
+        mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        self.edit.setEchoMode(mode)
+        self.toggle.setText(self.tr("Hide") if shown else self.tr("Show"))
+        self.toggle.setAccessibleName(self.tr("Hide the key") if shown else self.tr("Show the key"))
+
+
+class WrapLabel(QLabel):
+    """A word-wrapped label that asks its layout for the height its text needs at its actual
+    width. (Plain wrapped QLabels get a height for a guessed width in form layouts and tab
+    pages: a gap above one line, or the second line cut off.)"""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        self.setMinimumHeight(0)  # QLabel's heightForWidth never answers less than the minimum
+        height = max(0, self.heightForWidth(self.width())) if self.text() else 0
+        self.setMinimumHeight(height)
+
+
+def wrapped_label(text: str = "", accessible_name: str = "") -> QLabel:
+    label = WrapLabel(text)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if accessible_name:
+        label.setAccessibleName(accessible_name)
+    return label
+
+
+def stacked(*widgets: QWidget) -> QWidget:
+    """Widgets one above the other in one form field, e.g. a line edit and its note."""
+    box = QWidget()
+    column = QVBoxLayout(box)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(4)
+    for widget in widgets:
+        column.addWidget(widget)
+    policy = box.sizePolicy()
+    policy.setHeightForWidth(True)
+    box.setSizePolicy(policy)
+    return box
+
+
+class FormRows:
+    """Label / field rows on a QGridLayout that belongs to `page` from the start.
+
+    Layouts in these widgets always get their widget before anything is added to them, and
+    forms are grids, not QFormLayouts: PySide keeps Python references from a layout to widgets
+    added while it had no widget (and from a QFormLayout to all its rows), and in PySide 6.12
+    the garbage collector crashed on such a reference once the widgets were gone.
+    """
+
+    def __init__(self, page: QWidget) -> None:
+        self.grid = QGridLayout(page)
+        self.grid.setColumnStretch(1, 1)
+        self.rows = 0
+
+    def add(self, label: str, field: QWidget, buddy: QWidget | None = None) -> QLabel | None:
+        """Add a row and return its label; `buddy` is the widget the label's Alt+letter
+        focuses (default: the field)."""
+        text = None
+        if label:
+            target = buddy or field
+            text = QLabel(label)
+            text.setBuddy(target)
+            if isinstance(target, QAbstractScrollArea):  # a tall field: label at its first line
+                text.setContentsMargins(0, target.frameWidth() + 3, 0, 0)
+            else:  # centred on the field's first line, like QFormLayout does
+                text.setMinimumHeight(target.sizeHint().height())
+            self.grid.addWidget(text, self.rows, 0, Qt.AlignmentFlag.AlignTop)
+        self.grid.addWidget(field, self.rows, 1)
+        self.rows += 1
+        return text
+
+    def stretch(self, row: int | None = None) -> None:
+        """Give spare height to `row`, or to an empty row below the last one."""
+        self.grid.setRowStretch(self.rows if row is None else row, 1)
+
+
+class _Invalid(Exception):
+    """A value the user must fix: the sentence, and the widget to focus."""
+
+    def __init__(self, message: str, widget: QWidget) -> None:
+        super().__init__(message)
+        self.message = message
+        self.widget = widget
+
+
+# -- the dialog ---------------------------------------------------------------------------------
+
+
+class SettingsDialog(QDialog):
+    """Edits `services.settings` and the API keys. `settingsChanged(Settings)` fires after OK
+    saved the file; `services.settings` is then the new value."""
+
+    settingsChanged = Signal(object)  # Settings
+
+    def __init__(
+        self, services: Services, client: ChatClient, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.client = client
+        self.tested_models: list[str] = []
+        self.saved_source: KeySource | None = None  # where the last key saved on OK went
+        self._call: BackgroundCall | None = None
+        s = services.settings
+        self._provider = s.provider
+        self._urls: dict[str, str] = {s.provider: s.base_url}  # base URL per provider
+        self._typed: dict[str, str] = {}  # keys typed but not saved yet, per provider
+        self._remove: set[str] = set()  # providers whose stored key goes on OK
+
+        self.setWindowTitle(self.tr("Settings"))
+        self.setMinimumWidth(600)
+        self.resize(640, 460)  # room for two-line notes: tab pages do not grow with their text
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName(self.tr("Settings pages"))
+        self.tabs.addTab(self._connection_page(), self.tr("Connection"))
+        self.tabs.addTab(self._answers_page(), self.tr("Answers"))
+        self.tabs.addTab(self._presets_page(), self.tr("Presets"))
+        self.tabs.addTab(self._general_page(), self.tr("General"))
+        self.error = wrapped_label(accessible_name=self.tr("Problem"))
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.hide()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setAccessibleName(self.tr("OK"))
+        ok.setDefault(True)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName(
+            self.tr("Cancel")
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+        self._load(s)
+        self.provider_combo.currentIndexChanged.connect(self._on_provider_changed)
+        self.provider_combo.setFocus()
+
+    # -- pages ----------------------------------------------------------------------------------
+
+    def _connection_page(self) -> QWidget:
+        self.provider_combo = QComboBox()
+        self.provider_combo.setAccessibleName(self.tr("Provider"))
+        names = {
+            "openai": self.tr("OpenAI"),
+            "openrouter": self.tr("OpenRouter"),
+            "custom": self.tr("Custom (OpenAI-compatible)"),
+        }
+        for pid in providers.PROVIDERS:
+            self.provider_combo.addItem(names.get(pid, providers.PROVIDERS[pid].name), pid)
+
+        self.url_edit = QLineEdit()
+        self.url_edit.setAccessibleName(self.tr("Base URL"))
+        self.url_edit.textEdited.connect(self._on_url_edited)
+        self.url_hint = wrapped_label(accessible_name=self.tr("Base URL note"))
+
+        self.key_field = KeyField()
+        self.key_field.edit.textEdited.connect(self._on_key_edited)
+        self.remove_key_button = QPushButton(self.tr("Remove key"))
+        self.remove_key_button.setAutoDefault(False)
+        self.remove_key_button.setAccessibleName(self.tr("Remove key"))
+        self.remove_key_button.setToolTip(self.tr("Forget the stored key when you press OK"))
+        self.remove_key_button.clicked.connect(self._on_remove_key)
+        key_row = QWidget()
+        key_layout = QHBoxLayout(key_row)
+        key_layout.setContentsMargins(0, 0, 0, 0)
+        key_layout.addWidget(self.key_field, 1)
+        key_layout.addWidget(self.remove_key_button)
+        self.key_source = wrapped_label(accessible_name=self.tr("Where the key is kept"))
+
+        self.test_button = QPushButton(self.tr("Test connection"))
+        self.test_button.setAutoDefault(False)
+        self.test_button.setAccessibleName(self.tr("Test connection"))
+        self.test_button.clicked.connect(self.test_connection)
+        self.test_result = wrapped_label(accessible_name=self.tr("Connection test result"))
+        test_row = QWidget()
+        test_layout = QHBoxLayout(test_row)
+        test_layout.setContentsMargins(0, 0, 0, 0)
+        test_layout.addWidget(self.test_button)
+        test_layout.addWidget(self.test_result, 1)
+
+        self.model_combo = QComboBox()
+        self.model_combo.setEditable(True)
+        self.model_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.model_combo.setMaxVisibleItems(15)
+        self.model_combo.setAccessibleName(self.tr("Default model"))
+        completer = QCompleter(self.model_combo.model(), self.model_combo)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.model_combo.setCompleter(completer)
+        self.model_combo.currentTextChanged.connect(self._update_effort)
+
+        self.effort_combo = QComboBox()
+        self.effort_combo.setAccessibleName(self.tr("Reasoning effort"))
+        effort_names = {"low": self.tr("Low"), "medium": self.tr("Medium"), "high": self.tr("High")}
+        for effort in EFFORTS:
+            self.effort_combo.addItem(effort_names[effort], effort)
+
+        page = QWidget()
+        form = FormRows(page)
+        form.add(self.tr("&Provider:"), self.provider_combo)
+        form.add(self.tr("&Base URL:"), stacked(self.url_edit, self.url_hint), self.url_edit)
+        key_box = stacked(key_row, self.key_source, test_row)
+        form.add(self.tr("API &key:"), key_box, self.key_field.edit)
+        form.add(self.tr("Default &model:"), self.model_combo)
+        form.add(self.tr("Reasoning &effort:"), self.effort_combo)
+        form.stretch()
+        return page
+
+    def _answers_page(self) -> QWidget:
+        self.system_prompt = QPlainTextEdit()
+        self.system_prompt.setTabChangesFocus(True)
+        self.system_prompt.setAccessibleName(self.tr("System prompt"))
+        self.system_prompt.setPlaceholderText(self.tr("Instructions sent before every question"))
+        self.timeout_spin = QSpinBox()
+        self.timeout_spin.setRange(5, 3600)
+        self.timeout_spin.setSuffix(self.tr(" s"))
+        self.timeout_spin.setAccessibleName(self.tr("Answer wait timeout in seconds"))
+        self.timeout_spin.setToolTip(
+            self.tr("The longest wait for the next piece of the answer; reasoning can be silent")
+        )
+        self.max_tokens_spin = QSpinBox()
+        self.max_tokens_spin.setRange(0, 1_000_000)
+        self.max_tokens_spin.setSingleStep(1000)
+        self.max_tokens_spin.setSpecialValueText(self.tr("No limit"))
+        self.max_tokens_spin.setAccessibleName(self.tr("Maximum output tokens"))
+        self.max_tokens_spin.setToolTip(self.tr("0 means no limit; reasoning tokens count too"))
+        page = QWidget()
+        form = FormRows(page)
+        form.add(self.tr("&System prompt:"), self.system_prompt)
+        form.add(self.tr("Answer &wait timeout:"), self.timeout_spin)
+        form.add(self.tr("Ma&x output tokens:"), self.max_tokens_spin)
+        form.stretch(0)
+        return page
+
+    def _presets_page(self) -> QWidget:
+        self.presets_table = QTableWidget(0, 2)
+        self.presets_table.setHorizontalHeaderLabels([self.tr("Label"), self.tr("Prompt text")])
+        self.presets_table.setAccessibleName(self.tr("Prompt presets"))
+        self.presets_table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
+        self.presets_table.verticalHeader().hide()
+        self.presets_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        header = self.presets_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.presets_table.setColumnWidth(0, 170)
+        self.add_preset_button = QPushButton(self.tr("Add"))
+        self.add_preset_button.setAccessibleName(self.tr("Add preset"))
+        self.add_preset_button.clicked.connect(self._add_preset)
+        self.remove_preset_button = QPushButton(self.tr("Remove"))
+        self.remove_preset_button.setAccessibleName(self.tr("Remove preset"))
+        self.remove_preset_button.clicked.connect(self._remove_preset)
+        self.reset_presets_button = QPushButton(self.tr("Restore defaults"))
+        self.reset_presets_button.setAccessibleName(self.tr("Restore default presets"))
+        self.reset_presets_button.clicked.connect(lambda: self._set_presets(default_presets()))
+        for button in (
+            self.add_preset_button,
+            self.remove_preset_button,
+            self.reset_presets_button,
+        ):
+            button.setAutoDefault(False)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(
+            wrapped_label(self.tr("One-click prompts: double-click a cell (or press F2) to edit."))
+        )
+        layout.addWidget(self.presets_table, 1)
+        row = QHBoxLayout()
+        layout.addLayout(row)  # attached before it is filled (see FormRows)
+        row.addWidget(self.add_preset_button)
+        row.addWidget(self.remove_preset_button)
+        row.addStretch(1)
+        row.addWidget(self.reset_presets_button)
+        return page
+
+    def _general_page(self) -> QWidget:
+        self.theme_combo = QComboBox()
+        self.theme_combo.setAccessibleName(self.tr("Theme"))
+        theme_names = {
+            "system": self.tr("System"),
+            "light": self.tr("Light"),
+            "dark": self.tr("Dark"),
+        }
+        for theme in THEMES:
+            self.theme_combo.addItem(theme_names[theme], theme)
+        self.send_key_combo = QComboBox()
+        self.send_key_combo.setAccessibleName(self.tr("Send key"))
+        send_names = {
+            "enter": self.tr("Enter sends, Shift+Enter adds a line"),
+            "ctrl+enter": self.tr("Ctrl+Enter sends, Enter adds a line"),
+        }
+        for key in SEND_KEYS:
+            self.send_key_combo.addItem(send_names[key], key)
+        self.keep_screenshots = QCheckBox(self.tr("Keep screenshots in the &history"))
+        self.keep_screenshots.setAccessibleName(self.tr("Keep screenshots in the history"))
+        page = QWidget()
+        form = FormRows(page)
+        form.add(self.tr("&Theme:"), self.theme_combo)
+        form.add(self.tr("Se&nd with:"), self.send_key_combo)
+        form.add("", self.keep_screenshots)
+        form.stretch()
+        return page
+
+    # -- load -----------------------------------------------------------------------------------
+
+    def _load(self, s: Settings) -> None:
+        self.provider_combo.setCurrentIndex(max(0, self.provider_combo.findData(s.provider)))
+        self._fill_models([])
+        self.model_combo.setCurrentText(s.model)
+        self.effort_combo.setCurrentIndex(max(0, self.effort_combo.findData(s.effort)))
+        self.system_prompt.setPlainText(s.system_prompt)
+        self.timeout_spin.setValue(round(s.timeout_s))
+        self.max_tokens_spin.setValue(s.max_output_tokens or 0)
+        self._set_presets(s.prompt_presets)
+        self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(s.theme)))
+        self.send_key_combo.setCurrentIndex(max(0, self.send_key_combo.findData(s.send_key)))
+        self.keep_screenshots.setChecked(s.keep_screenshots)
+        self._show_provider()
+        self._update_effort()
+
+    def _set_presets(self, presets: list[tuple[str, str]]) -> None:
+        self.presets_table.setRowCount(0)
+        for label, text in presets:
+            self._append_preset_row(label, text)
+
+    def _append_preset_row(self, label: str, text: str) -> int:
+        row = self.presets_table.rowCount()
+        self.presets_table.insertRow(row)
+        self.presets_table.setItem(row, 0, QTableWidgetItem(label))
+        self.presets_table.setItem(row, 1, QTableWidgetItem(text))
+        return row
+
+    def _add_preset(self) -> None:
+        row = self._append_preset_row("", "")
+        self.presets_table.setCurrentCell(row, 0)
+        self.presets_table.setFocus()
+        item = self.presets_table.item(row, 0)
+        if item is not None:
+            self.presets_table.editItem(item)
+
+    def _remove_preset(self) -> None:
+        rows = {index.row() for index in self.presets_table.selectedIndexes()}
+        if not rows and self.presets_table.currentRow() >= 0:
+            rows = {self.presets_table.currentRow()}
+        for row in sorted(rows, reverse=True):
+            self.presets_table.removeRow(row)
+
+    # -- provider, URL and key ------------------------------------------------------------------
+
+    def provider_id(self) -> str:
+        return str(self.provider_combo.currentData())
+
+    def _on_provider_changed(self) -> None:
+        self._typed[self._provider] = self.key_field.text()
+        self._provider = self.provider_id()
+        self.key_field.edit.setText(self._typed.get(self._provider, ""))
+        self.test_result.clear()
+        self._show_provider()
+
+    def _show_provider(self) -> None:
+        pid = self.provider_id()
+        prov = providers.PROVIDERS[pid]
+        custom = pid == "custom"
+        self.url_edit.setEnabled(custom)  # the provider's own address, shown for reference
+        self.url_edit.setPlaceholderText(prov.base_url if custom else "")
+        self.url_edit.setText(self._urls.get(pid, "") if custom else self._effective_url(pid))
+        self._update_url_hint()
+        self._update_key_source()
+
+    def _effective_url(self, pid: str) -> str:
+        return self._urls.get(pid, "") or providers.PROVIDERS[pid].base_url
+
+    def _on_url_edited(self, text: str) -> None:
+        self._urls[self.provider_id()] = text.strip()
+        self._update_url_hint()
+
+    def _update_url_hint(self) -> None:
+        custom = self.provider_id() == "custom"
+        problem = base_url_problem(self.url_edit.text()) if custom else None
+        parts: list[str] = []
+        if problem:
+            parts.append(problem)
+        elif custom:
+            parts.append(
+                self.tr(
+                    "Any OpenAI-compatible server (Ollama, LM Studio, llama.cpp, a gateway). "
+                    "Empty means {0}."
+                ).format(providers.PROVIDERS["custom"].base_url)
+            )
+        override = self.services.env.get("OPENAI_BASE_URL", "").strip()
+        if override:
+            parts.append(
+                self.tr("The OPENAI_BASE_URL environment variable overrides this: {0}").format(
+                    override
+                )
+            )
+        self.url_hint.setText(" ".join(parts))
+        self.url_hint.setStyleSheet(ERROR_STYLE if problem else "")
+        self.url_hint.setVisible(bool(parts))
+
+    def _on_key_edited(self, text: str) -> None:
+        if text and self.provider_id() in self._remove:
+            self._remove.discard(self.provider_id())
+            self._update_key_source()
+
+    def _on_remove_key(self) -> None:
+        pid = self.provider_id()
+        self._remove.add(pid)
+        self._typed.pop(pid, None)
+        self.key_field.edit.clear()
+        self._update_key_source()
+        self.key_field.setFocus()
+
+    def _update_key_source(self) -> None:
+        pid = self.provider_id()
+        keys = self.services.keys
+        stored = False
+        if pid in self._remove:
+            text = self.tr("The stored key will be removed when you press OK.")
+            placeholder = self.tr("Paste a new key, or leave empty")
+        else:
+            try:
+                source = keys.source(pid)
+            except AskshotError as exc:
+                source = None
+                text = exc.message
+            if source is not None:
+                text = source.sentence
+                stored = source.kind in ("keyring", "memory")
+                if source.kind == "none" and source.note is None:
+                    optional = (
+                        self.tr(" (a local server often needs none)") if pid == "custom" else ""
+                    )
+                    text = self.tr(
+                        "No API key is stored{0}. A key you enter here is saved in {1}."
+                    ).format(optional, keys.backend_name())
+            if source is not None and source.kind == "env":
+                placeholder = self.tr("•••• from {0}").format(source.where)
+            elif stored:
+                placeholder = self.tr("•••• stored (type a new key to replace it)")
+            elif pid == "custom":
+                placeholder = self.tr("Optional for local servers")
+            else:
+                placeholder = self.tr("Paste your API key")
+        self.key_source.setText(text)
+        self.key_field.edit.setPlaceholderText(placeholder)
+        self.remove_key_button.setEnabled(stored)
+
+    # -- model and effort -----------------------------------------------------------------------
+
+    def _fill_models(self, extra: list[str]) -> None:
+        text = self.model_combo.currentText()
+        items = list(dict.fromkeys([*_DEFAULT_MODELS, *extra]))
+        self.model_combo.blockSignals(True)
+        self.model_combo.clear()
+        self.model_combo.addItems(items)
+        self.model_combo.setCurrentText(text)
+        self.model_combo.blockSignals(False)
+
+    def _update_effort(self) -> None:
+        model_id = self.model_combo.currentText().strip()
+        reasoning = bool(model_id) and providers.model(model_id).reasoning
+        self.effort_combo.setEnabled(reasoning)
+        self.effort_combo.setToolTip(
+            "" if reasoning else self.tr("Only reasoning models (such as o4-mini) take an effort")
+        )
+
+    # -- test connection ------------------------------------------------------------------------
+
+    @property
+    def testing(self) -> bool:
+        return self._call is not None
+
+    def test_connection(self) -> None:
+        """List the endpoint's models in the background with the key as typed (or stored)."""
+        if self._call is not None:
+            return
+        pid = self.provider_id()
+        base_url = self._urls.get(pid, "")
+        problem = base_url_problem(base_url) if pid == "custom" else None
+        try:
+            if problem:
+                raise AskshotError(problem)
+            endpoint = endpoint_for(
+                self.services.env, self.services.keys, pid, base_url, self.key_field.text()
+            )
+        except AskshotError as exc:
+            self._show_test_result(exc.message, ok=False)
+            return
+        self.test_button.setEnabled(False)
+        self._show_test_result(self.tr("Testing {0}…").format(endpoint.host), ok=None)
+        self._call = run_in_background(
+            functools.partial(self.client.list_models, endpoint),
+            self._on_models,
+            self._on_test_failed,
+            self._on_test_done,
+        )
+
+    def _on_models(self, result: object) -> None:
+        models = [str(m) for m in result] if isinstance(result, list) else []
+        self.tested_models = models
+        self._fill_models(models)
+        n = len(models)
+        text = self.tr("Connected: 1 model") if n == 1 else self.tr("Connected: {0} models")
+        self._show_test_result(text.format(n), ok=True)
+
+    def _on_test_failed(self, exc: AskshotError) -> None:
+        self._show_test_result(exc.message, ok=False)
+
+    def _on_test_done(self) -> None:
+        self._call = None
+        self.test_button.setEnabled(True)
+
+    def _show_test_result(self, text: str, ok: bool | None) -> None:
+        self.test_result.setText(text)
+        self.test_result.setStyleSheet("" if ok is None else OK_STYLE if ok else ERROR_STYLE)
+
+    # -- OK / Cancel ----------------------------------------------------------------------------
+
+    def collect(self) -> Settings:
+        """The settings as shown; raises _Invalid with a sentence for values that need fixing."""
+        pid = self.provider_id()
+        base_url = self._urls.get(pid, "")
+        if pid == "custom":
+            problem = base_url_problem(base_url)
+            if problem:
+                raise _Invalid(problem, self.url_edit)
+        model_id = self.model_combo.currentText().strip()
+        if not model_id:
+            raise _Invalid(self.tr("Enter a model, for example o4-mini."), self.model_combo)
+        presets: list[tuple[str, str]] = []
+        for row in range(self.presets_table.rowCount()):
+            label, text = (self._cell(row, col) for col in (0, 1))
+            if not label and not text:
+                continue
+            if not label or not text:
+                raise _Invalid(
+                    self.tr("Preset {0} needs both a label and a prompt text.").format(row + 1),
+                    self.presets_table,
+                )
+            presets.append((label, text))
+        max_tokens = self.max_tokens_spin.value()
+        return dataclasses.replace(
+            self.services.settings,
+            provider=pid,
+            base_url=base_url,
+            model=model_id,
+            effort=self.effort_combo.currentData(),
+            system_prompt=self.system_prompt.toPlainText().strip(),
+            theme=self.theme_combo.currentData(),
+            send_key=self.send_key_combo.currentData(),
+            keep_screenshots=self.keep_screenshots.isChecked(),
+            max_output_tokens=max_tokens or None,
+            timeout_s=float(self.timeout_spin.value()),
+            prompt_presets=presets,
+        )
+
+    def _cell(self, row: int, col: int) -> str:
+        item = self.presets_table.item(row, col)
+        return item.text().strip() if item is not None else ""
+
+    def accept(self) -> None:
+        self._typed[self.provider_id()] = self.key_field.text()
+        try:
+            new = self.collect()
+            keys = {pid: validate_key(t) for pid, t in self._typed.items() if t.strip()}
+        except _Invalid as exc:
+            self._fail(exc.message, exc.widget)
+            return
+        except AskshotError as exc:
+            self._fail(exc.message, self.key_field.edit)
+            return
+        try:
+            save(new, self.services.paths)
+        except AskshotError as exc:
+            self._fail(exc.message, None)
+            return
+        self.services.settings = new
+        failure = None
+        try:  # keys before the signal, so whoever listens finds the new key in place
+            for pid in sorted(self._remove):
+                self.services.keys.delete(pid)
+                self._remove.discard(pid)
+            for pid, key in keys.items():
+                self.saved_source = self.services.keys.set(pid, key)
+                self._typed.pop(pid, None)
+        except AskshotError as exc:  # a locked keyring: the settings are saved, the key is not
+            failure = exc
+        self.settingsChanged.emit(new)
+        if failure is not None:
+            self._update_key_source()
+            self._fail(failure.message, self.key_field.edit)
+            return
+        super().accept()
+
+    def _fail(self, message: str, widget: QWidget | None) -> None:
+        self.error.setText(message)
+        self.error.show()
+        if widget is None:
+            return
+        for index in range(self.tabs.count()):
+            page = self.tabs.widget(index)
+            if page is not None and page.isAncestorOf(widget):
+                self.tabs.setCurrentIndex(index)
+        widget.setFocus()
+
+    def done(self, result: int) -> None:
+        # A running test keeps going on its own (run_in_background) and reports to nobody if
+        # this dialog is deleted meanwhile; nothing waits for it here, so closing never blocks.
+        self._typed.clear()  # typed keys leave memory whether saved or not
+        self.key_field.edit.clear()
+        super().done(result)

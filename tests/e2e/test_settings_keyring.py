@@ -1,0 +1,81 @@
+"""The Settings dialog saves a typed key into a real Secret Service (gnome-keyring on a private
+D-Bus session bus), where `secret-tool` finds it, and never into a file or a label."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from keyring.backends import SecretService
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QLabel, QLineEdit
+
+from app.core.client import ChatClient
+from app.core.secrets import KeyStore
+from app.core.settings import settings_path
+from app.ui import settings_dialog as sd
+from app.ui.services import Services
+from app.ui.settings_dialog import SettingsDialog
+
+pytestmark = pytest.mark.keyring
+
+KEY = "sk-e2e-dialog-Secret0123456789abcdef"
+
+
+def lookup(env: dict[str, str], username: str = "openai") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["secret-tool", "lookup", "service", "askshot", "username", username],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def shown_texts(dialog: SettingsDialog) -> list[str]:
+    texts = [label.text() for label in dialog.findChildren(QLabel)]
+    return texts + [edit.placeholderText() for edit in dialog.findChildren(QLineEdit)]
+
+
+def test_dialog_saves_the_key_into_secret_service(
+    qtbot, secret_service_env: dict[str, str], askshot_home: Path
+) -> None:
+    services = Services.create()
+    services.keys = KeyStore(backend=SecretService.Keyring())
+    with ChatClient() as client:
+        dialog = SettingsDialog(services, client)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert "Secret Service (GNOME Keyring)" in dialog.key_source.text()
+        qtbot.keyClicks(dialog.key_field.edit, KEY)
+        qtbot.keyClick(dialog.key_field.edit, Qt.Key.Key_Return)  # Enter = OK
+        assert dialog.result() == QDialog.DialogCode.Accepted
+        assert dialog.saved_source is not None
+        assert dialog.saved_source.sentence == (
+            "The key is stored in Secret Service (GNOME Keyring)."
+        )
+
+        found = lookup(secret_service_env)
+        assert found.returncode == 0, found.stderr
+        assert found.stdout.strip() == KEY
+
+        assert settings_path(services.paths).is_file()
+        leaks = [p for p in askshot_home.rglob("*") if p.is_file() and KEY in p.read_text("utf-8")]
+        assert leaks == []
+
+        again = SettingsDialog(services, client)
+        qtbot.addWidget(again)
+        assert again.key_source.text() == "The key is stored in Secret Service (GNOME Keyring)."
+        assert again.remove_key_button.isEnabled()
+        assert all(KEY not in text for text in shown_texts(again))
+
+        # Remove key + OK deletes it from the Secret Service too.
+        qtbot.mouseClick(again.remove_key_button, Qt.MouseButton.LeftButton)
+        again.accept()
+        assert lookup(secret_service_env).stdout == ""
+        assert not sd._RUNNING
