@@ -13,15 +13,10 @@ from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from app.core import errors
+from app.core import errors, providers
 
 if TYPE_CHECKING:
     from app.core.client import Endpoint
-
-_BILLING_URLS = {
-    "openai": "https://platform.openai.com/settings/organization/billing",
-    "openrouter": "https://openrouter.ai/settings/credits",
-}
 
 
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
@@ -143,7 +138,8 @@ def _classify(
     }
     lowered = f"{code} {type_} {message}".lower()
     if code == "insufficient_quota" or status == 402 or "insufficient_quota" in lowered:
-        billing = _BILLING_URLS.get(endpoint.provider_id)
+        prov = providers.PROVIDERS.get(endpoint.provider_id)
+        billing = prov.billing_url if prov is not None else ""
         where = f" Add credit at {billing}, then try again." if billing else " Check your billing."
         return errors.QuotaExceeded(
             f"Your account at {host} has run out of credit or quota.{where}", **kw

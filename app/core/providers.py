@@ -41,6 +41,7 @@ class Provider:
     key_env: str | None
     model_prefix: str = ""
     key_url: str = ""
+    billing_url: str = ""
 
 
 MODELS: dict[str, Model] = {
@@ -71,6 +72,7 @@ PROVIDERS: dict[str, Provider] = {
         base_url="https://api.openai.com/v1",
         key_env="OPENAI_API_KEY",
         key_url="https://platform.openai.com/api-keys",
+        billing_url="https://platform.openai.com/settings/organization/billing",
     ),
     "openrouter": Provider(
         id="openrouter",
@@ -79,6 +81,7 @@ PROVIDERS: dict[str, Provider] = {
         key_env="OPENROUTER_API_KEY",
         model_prefix="openai/",
         key_url="https://openrouter.ai/keys",
+        billing_url="https://openrouter.ai/settings/credits",
     ),
     "custom": Provider(
         id="custom",

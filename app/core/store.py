@@ -362,6 +362,54 @@ class Store:
             )
 
     @_guarded
+    def delete_message(self, message_id: int) -> int | None:
+        """Delete a message and everything that follows it on its branches (answers to a
+        deleted question go with it). The conversation then shows the newest remaining branch
+        through the deleted message's parent; that leaf (or None) is returned."""
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT conversation_id, parent_id FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            if row is None:
+                raise self._missing("message")
+            conversation_id, parent_id = row
+            conn.execute(
+                "WITH RECURSIVE below(id) AS (SELECT ? UNION ALL"
+                " SELECT m.id FROM messages m JOIN below ON m.parent_id = below.id)"
+                " DELETE FROM messages WHERE id IN (SELECT id FROM below)",
+                (message_id,),
+            )
+            if parent_id is None:
+                leaf = conn.execute(
+                    "SELECT max(id) FROM messages WHERE conversation_id = ?", (conversation_id,)
+                ).fetchone()[0]
+            else:
+                leaf = conn.execute(
+                    "WITH RECURSIVE below(id) AS (SELECT ? UNION ALL"
+                    " SELECT m.id FROM messages m JOIN below ON m.parent_id = below.id)"
+                    " SELECT max(id) FROM below",
+                    (parent_id,),
+                ).fetchone()[0]
+            conn.execute(
+                "UPDATE conversations SET current_leaf_id = ?, updated_at = ? WHERE id = ?",
+                (leaf, time.time(), conversation_id),
+            )
+        return None if leaf is None else int(leaf)
+
+    @_guarded
+    def conversation_cost(self, conversation_id: int) -> float:
+        """Dollars spent on every answer in the conversation, all branches included."""
+        row = (
+            self._conn()
+            .execute(
+                "SELECT coalesce(sum(cost_usd), 0) FROM messages WHERE conversation_id = ?",
+                (conversation_id,),
+            )
+            .fetchone()
+        )
+        return float(row[0])
+
+    @_guarded
     def recover_interrupted(self) -> int:
         """At start-up: answers left 'streaming' by a crash or kill become 'interrupted', their
         text kept. Returns how many."""

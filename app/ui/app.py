@@ -1,4 +1,4 @@
-"""Start the GUI: one QApplication, one ChatClient, the main window."""
+"""Start the GUI: one QApplication, the theme, the main window."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
-from app.core.client import ChatClient
+from app.ui.gc_guard import GuiThreadGarbageCollector
 from app.ui.main_window import MainWindow
 from app.ui.services import Services
+from app.ui.theme import apply_theme
 
 
 def run_gui(argv: list[str]) -> int:
@@ -16,8 +17,12 @@ def run_gui(argv: list[str]) -> int:
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *argv])
     app.setApplicationName("Askshot")
     app.setDesktopFileName("askshot")
+    collector = GuiThreadGarbageCollector(app)
     services = Services.create()
-    with ChatClient() as client:
-        window = MainWindow(services, client)
-        window.show()
+    dark = apply_theme(app, services.settings.theme)
+    window = MainWindow(services, dark=dark)
+    window.show()
+    try:
         return int(app.exec())
+    finally:
+        collector.stop()

@@ -1,234 +1,351 @@
-"""The first main window: the conversation above, a message box below, Send/Stop, and a status
-line that counts the seconds while the model thinks. Replies stream in through StreamWorker."""
+"""The main window: conversations on the left, the conversation and the composer on the right.
+
+It wires widgets together and owns their lifetimes; the conversation logic is in ChatController.
+Heavy work (the keyring, the HTTP client) waits until after the first paint.
+"""
 
 from __future__ import annotations
 
-import html
-import time
+import contextlib
+import logging
+from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QTextCursor
+from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QPushButton,
-    QTextBrowser,
+    QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.core import errors, providers
-from app.core.client import ChatClient, Endpoint, Timeouts
-from app.core.types import ChatRequest, Finished, Message
-from app.ui.composer import Composer
+from app.core.store import HistoryError, Store
+from app.core.types import Effort
+from app.ui.chat import ChatController
+from app.ui.composer_panel import ComposerPanel
+from app.ui.conversation_view import ConversationView
 from app.ui.services import Services
-from app.ui.worker import StreamWorker
+from app.ui.sidebar import Sidebar
+
+if TYPE_CHECKING:
+    from app.core.client import ChatClient
+    from app.core.settings import Settings
+    from app.ui.first_run import FirstRunPanel
+
+log = logging.getLogger("askshot.ui")
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, services: Services, client: ChatClient) -> None:
+    def __init__(
+        self,
+        services: Services,
+        client: ChatClient | None = None,
+        store: Store | None = None,
+        *,
+        dark: bool | None = None,
+    ) -> None:
         super().__init__()
         self.services = services
-        self.client = client
-        self.worker: StreamWorker | None = None
-        self.history: list[Message] = []
-        self._answer: list[str] = []
+        self._client = client
+        self._owns_client = client is None
+        self._owns_store = store is None
+        self.store = store if store is not None else Store.open(services.paths)
+        self.first_run: FirstRunPanel | None = None
         self.setWindowTitle("Askshot")
-        self.resize(760, 620)
+        self.resize(1040, 720)
 
-        self.view = QTextBrowser()
-        self.view.setOpenExternalLinks(False)
-        self.view.setOpenLinks(False)
-        self.view.setAccessibleName(self.tr("Conversation"))
-        self.composer = Composer(send_key=services.settings.send_key)
-        self.composer.setMaximumHeight(120)
-        self.composer.submitted.connect(self.send)
-        self.status = QLabel()
-        self.status.setAccessibleName(self.tr("Status"))
-        self.send_button = QPushButton(self.tr("Send"))
-        self.send_button.setAccessibleName(self.tr("Send"))
-        self.send_button.clicked.connect(lambda: self.send(self.composer.toPlainText()))
-        self.stop_button = QPushButton(self.tr("Stop"))
-        self.stop_button.setAccessibleName(self.tr("Stop"))
-        self.stop_button.setToolTip(self.tr("Stop the answer (Esc)"))
-        self.stop_button.clicked.connect(self.stop)
-        self.stop_button.hide()
-
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.status, 1)
-        buttons.addWidget(self.stop_button)
-        buttons.addWidget(self.send_button)
-        layout = QVBoxLayout()
-        layout.addWidget(self.view, 1)
-        layout.addWidget(self.composer)
-        layout.addLayout(buttons)
-        central = QWidget()
-        central.setLayout(layout)
+        central = QWidget(self)
         self.setCentralWidget(central)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(6, 6, 6, 6)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, central)
+        outer.addWidget(self.splitter)
 
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop)
-        self._tick = QTimer(self)
-        self._tick.setInterval(250)
-        self._tick.timeout.connect(self._update_thinking)
-        self.composer.setFocus()
+        self.sidebar = Sidebar(self.store, self.splitter)
+        right = QWidget(self.splitter)
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([260, 780])
+        column = QVBoxLayout(right)
+        column.setContentsMargins(6, 0, 0, 0)
+
+        header = QWidget(right)
+        column.addWidget(header)
+        row = QHBoxLayout(header)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.title_label = QLabel(self.tr("New chat"), header)
+        self.title_label.setAccessibleName(self.tr("Conversation title"))
+        font = self.title_label.font()
+        font.setBold(True)
+        self.title_label.setFont(font)
+        self.cost_label = QLabel(header)
+        self.cost_label.setAccessibleName(self.tr("Conversation cost"))
+        self.settings_button = QPushButton(self.tr("Settings"), header)
+        self.settings_button.setAccessibleName(self.tr("Settings"))
+        self.settings_button.setToolTip(self.tr("Settings (Ctrl+,)"))
+        self.settings_button.clicked.connect(self.open_settings)
+        row.addWidget(self.title_label, 1)
+        row.addWidget(self.cost_label)
+        row.addWidget(self.settings_button)
+
+        self.stack = QStackedWidget(right)
+        column.addWidget(self.stack, 1)
+        self.view = ConversationView(self.stack, dark=dark)
+        self.stack.addWidget(self.view)
+
+        self.edit_banner = QWidget(right)
+        column.addWidget(self.edit_banner)
+        banner = QHBoxLayout(self.edit_banner)
+        banner.setContentsMargins(0, 0, 0, 0)
+        banner.addWidget(
+            QLabel(self.tr("Editing a question: sending makes a new version."), self.edit_banner),
+            1,
+        )
+        cancel_edit = QPushButton(self.tr("Cancel edit"), self.edit_banner)
+        cancel_edit.setAccessibleName(self.tr("Cancel edit"))
+        cancel_edit.clicked.connect(self.cancel_edit)
+        banner.addWidget(cancel_edit)
+        self.edit_banner.hide()
+
+        self.status = QLabel(right)
+        self.status.setAccessibleName(self.tr("Status"))
+        column.addWidget(self.status)
+        self.composer = ComposerPanel(services.settings, right)
+        column.addWidget(self.composer)
+
+        self.chat = ChatController(services, self.store, self.client, self.view, self)
+        self.chat.choice = lambda: (
+            self.composer.model(),
+            cast("Effort | None", self.composer.effort()),
+        )
+        self._connect()
+        self._shortcuts()
+        self._restore_geometry()
+        self.sidebar.refresh()
+        self._show_empty_hint()
+        self.composer.focus_text()
         if services.settings_warning:
-            self._append_notice(services.settings_warning)
-
-    # -- sending ------------------------------------------------------------------------------
-
-    def send(self, text: str) -> None:
-        text = text.strip()
-        if not text or self.worker is not None:
-            return
-        s = self.services.settings
-        try:
-            endpoint = self.services.endpoint()
-        except errors.AskshotError as exc:
-            self._append_error(exc.message)
-            return
-        self.composer.clear()
-        user = Message("user", text)
-        system = (Message("system", s.system_prompt),) if s.system_prompt else ()
-        request = ChatRequest(
-            model=s.model,
-            messages=(*system, *self.history, user),
-            effort=s.effort if providers.model(s.model).reasoning else None,
-            max_output_tokens=s.max_output_tokens,
-        )
-        self.history.append(user)
-        self._append_user(text)
-        self._start(endpoint, request)
-
-    def _start(self, endpoint: Endpoint, request: ChatRequest) -> None:
-        worker = StreamWorker(
-            self.client, endpoint, request, Timeouts(read=self.services.settings.timeout_s), self
-        )
-        worker.textReady.connect(self._on_text)
-        worker.retrying.connect(self._on_retrying)
-        worker.finished.connect(self._on_finished)
-        worker.failed.connect(self._on_failed)
-        worker.done.connect(self._on_done)
-        self.worker = worker
-        self._answer = []
-        self._begin_answer()
-        self.send_button.hide()
-        self.stop_button.show()
-        self._tick.start()
-        self._update_thinking()
-        worker.start()
-
-    def stop(self) -> None:
-        if self.worker is not None:
-            self.worker.stop()
-
-    # -- worker signals -----------------------------------------------------------------------
-
-    def _on_text(self) -> None:
-        if self.worker is None:
-            return
-        text = self.worker.take_text()
-        if text:
-            if not self._answer:
-                self.status.clear()
-            self._answer.append(text)
-            cursor = self._end_cursor()
-            cursor.insertText(text)
-            self._scroll_to_end()
-
-    def _on_retrying(self, attempt: int, delay: float, reason: str) -> None:
-        self.status.setText(self.tr("{0} Retrying in {1} s…").format(reason, f"{delay:.0f}"))
-
-    def _on_finished(self, fin: Finished) -> None:
-        self._on_text()
-        worker = self.worker
-        if worker is None:
-            return
-        if fin.note:
-            self._append_notice(fin.note)
-        self.history.append(Message("assistant", "".join(self._answer)))
-        self.status.setText(self._summary(worker))
-
-    def _on_failed(self, exc: errors.AskshotError) -> None:
-        self._on_text()
-        if self._answer:
-            self.history.append(Message("assistant", "".join(self._answer)))
-        if isinstance(exc, errors.Cancelled):
-            self._append_notice(self.tr("Stopped."))
-            self.status.setText(self.tr("Stopped."))
-        else:
-            self._append_error(exc.message)
-            self.status.setText(self.tr("The answer failed."))
-
-    def _on_done(self) -> None:
-        worker = self.worker
-        self._tick.stop()
-        self.worker = None
-        self.stop_button.hide()
-        self.send_button.show()
-        if worker is not None:
-            worker.join()
-            worker.deleteLater()
-        self.composer.setFocus()
-
-    def _update_thinking(self) -> None:
-        w = self.worker
-        if w is None or self._answer:
-            return
-        secs = int(time.monotonic() - w.started_at)
-        self.status.setText(self.tr("Thinking… {0} s").format(secs))
-
-    def _summary(self, w: StreamWorker) -> str:
-        parts = [w.request.model]
-        if w.request.effort:
-            parts.append(w.request.effort)
-        if w.usage is not None:
-            u = w.usage
-            parts.append(self.tr("{0} in").format(f"{u.prompt_tokens:,}"))
-            out = self.tr("{0} out").format(f"{u.completion_tokens:,}")
-            if u.reasoning_tokens:
-                out += self.tr(" ({0} reasoning)").format(f"{u.reasoning_tokens:,}")
-            parts.append(out)
-        cost = w.cost_usd
-        if cost is not None:
-            parts.append(f"${cost:.4f}")
-        if w.first_text_at is not None:
-            parts.append(
-                self.tr("first text after {0} s").format(f"{w.first_text_at - w.started_at:.1f}")
+            self.view.add_notice(services.settings_warning)
+        recovered = self._recover()
+        if self.store.notice:
+            self.view.add_notice(self.store.notice, error=True)
+        if recovered:
+            self.view.add_notice(
+                self.tr(
+                    "{0} answer(s) were cut off when Askshot last stopped; their text is kept."
+                ).format(recovered)
             )
-        return " · ".join(parts)
+        QTimer.singleShot(0, self._after_first_paint)
 
-    # -- view ---------------------------------------------------------------------------------
+    # -- set-up -------------------------------------------------------------------------------
 
-    def _end_cursor(self) -> QTextCursor:
-        cursor = self.view.textCursor()
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        return cursor
+    def client(self) -> ChatClient:
+        if self._client is None:
+            from app.core.client import ChatClient
 
-    def _scroll_to_end(self) -> None:
-        bar = self.view.verticalScrollBar()
-        bar.setValue(bar.maximum())
+            self._client = ChatClient()
+        return self._client
 
-    def _append_block(self, markup: str) -> None:
-        self.view.append(markup)
-        self._scroll_to_end()
+    def _recover(self) -> int:
+        try:
+            return self.store.recover_interrupted()
+        except HistoryError as exc:
+            self.view.add_notice(exc.message, error=True)
+            return 0
 
-    def _append_user(self, text: str) -> None:
-        body = html.escape(text).replace("\n", "<br>")
-        self._append_block(f"<p><b>{html.escape(self.tr('You'))}</b><br>{body}</p>")
+    def _connect(self) -> None:
+        c, comp, side = self.chat, self.composer, self.sidebar
+        comp.sendRequested.connect(self.send)
+        comp.stopRequested.connect(c.stop)
+        c.busyChanged.connect(comp.set_busy)
+        c.statusChanged.connect(self.status.setText)
+        c.costChanged.connect(self._show_cost)
+        c.conversationChanged.connect(self._on_conversation_changed)
+        c.needKey.connect(self.show_first_run)
+        c.fixRequested.connect(self._fix)
+        c.editRequested.connect(self._begin_edit)
+        side.conversationActivated.connect(self.open_conversation)
+        side.newChatRequested.connect(self.new_chat)
+        side.conversationDeleted.connect(self._on_deleted)
+        side.failed.connect(lambda text: self.view.add_notice(text, error=True))
 
-    def _begin_answer(self) -> None:
-        self._append_block(f"<p><b>{html.escape(self.tr('Askshot'))}</b></p>")
-        self.view.append("")
+    def _shortcuts(self) -> None:
+        for seq, slot in (
+            ("Ctrl+N", self.new_chat),
+            ("Ctrl+K", self.sidebar.focus_search),
+            ("Ctrl+L", self.composer.focus_text),
+            ("Ctrl+,", self.open_settings),
+            ("Esc", self._escape),
+        ):
+            QShortcut(QKeySequence(seq), self, slot)
 
-    def _append_error(self, message: str) -> None:
-        self._append_block(f'<p style="color:#c62828">⚠ {html.escape(message)}</p>')
+    def _after_first_paint(self) -> None:
+        """Work that must not delay the first paint: is there a key? warm the HTTP client."""
+        try:
+            self.services.endpoint()
+        except errors.KeyError_ as exc:
+            self.show_first_run(exc.message)
 
-    def _append_notice(self, message: str) -> None:
-        self._append_block(f'<p style="color:#777"><i>{html.escape(message)}</i></p>')
+    # -- actions --------------------------------------------------------------------------------
+
+    def send(self, text: str, images: list) -> None:  # type: ignore[type-arg]
+        model = self.composer.model()
+        effort = cast("Effort | None", self.composer.effort())
+        if self.chat.send(text, images, model, effort):
+            self.composer.clear()
+            self.edit_banner.hide()
+
+    def new_chat(self) -> None:
+        self.chat.new_chat()
+        self.cancel_edit()
+        self.title_label.setText(self.tr("New chat"))
+        self.sidebar.current_id = None
+        self.sidebar.list.clearSelection()
+        self._show_empty_hint()
+        self.composer.focus_text()
+
+    def _show_empty_hint(self) -> None:
+        self.view.add_notice(
+            self.tr(
+                "Ask anything. Attach images with the Attach button, by pasting, or by dropping "
+                "files here."
+            )
+        )
+
+    def open_conversation(self, conversation_id: int, message_id: int = 0) -> None:
+        self.cancel_edit()
+        self.chat.open(conversation_id, message_id)
+        self._update_title()
+        self.composer.focus_text()
+
+    def _update_title(self) -> None:
+        cid = self.chat.conversation_id
+        title = self.tr("New chat")
+        if cid is not None:
+            with contextlib.suppress(HistoryError):
+                title = self.store.conversation(cid).title or title
+        self.title_label.setText(title)
+
+    def _on_conversation_changed(self, conversation_id: int) -> None:
+        self.sidebar.current_id = conversation_id
+        self.sidebar.refresh()
+        self._update_title()
+
+    def _on_deleted(self, conversation_id: int) -> None:
+        if self.chat.conversation_id == conversation_id:
+            self.new_chat()
+
+    def _show_cost(self, dollars: float) -> None:
+        self.cost_label.setText(self.tr("This conversation: ${0}").format(f"{dollars:.4f}"))
+
+    def _escape(self) -> None:
+        if self.chat.busy:
+            self.chat.stop()
+        elif self.chat.edit_parent is not None:
+            self.cancel_edit()
+
+    def _begin_edit(self, text: str) -> None:
+        self.composer.set_text(text)
+        self.edit_banner.show()
+        self.composer.focus_text()
+
+    def cancel_edit(self) -> None:
+        if self.chat.edit_parent is not None:
+            self.composer.set_text("")
+        self.chat.cancel_edit()
+        self.edit_banner.hide()
+
+    def _fix(self, action: str) -> None:
+        if action == "settings":
+            self.open_settings()
+        elif action == "pick-model":
+            self.composer.model_box.setFocus()
+            self.composer.model_box.showPopup()
+        elif action == "billing":
+            prov = providers.PROVIDERS.get(self.services.settings.provider)
+            if prov is not None and prov.billing_url:
+                QDesktopServices.openUrl(QUrl(prov.billing_url))
+
+    def open_settings(self) -> None:
+        from app.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.services, self.client(), self)
+        dialog.settingsChanged.connect(self.apply_settings)
+        dialog.exec()
+        dialog.deleteLater()
+
+    def apply_settings(self, settings: Settings) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from app.ui.theme import apply_theme
+
+        self.services.settings = settings
+        self.composer.set_send_key(settings.send_key)
+        self.composer.set_model(settings.model)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            self.view.set_dark(apply_theme(app, settings.theme))
+        if self.first_run is not None and self.stack.currentWidget() is self.first_run:
+            self._first_run_done()
+
+    def show_first_run(self, _sentence: str = "") -> None:
+        from app.ui.first_run import FirstRunPanel
+
+        if self.first_run is None:
+            self.first_run = FirstRunPanel(self.services, self.client(), self.stack)
+            self.first_run.completed.connect(self._first_run_done)
+            self.stack.addWidget(self.first_run)
+        self.stack.setCurrentWidget(self.first_run)
+        self.composer.setEnabled(False)
+
+    def _first_run_done(self) -> None:
+        self.stack.setCurrentWidget(self.view)
+        self.composer.setEnabled(True)
+        if self.first_run is not None and self.first_run.outcome:
+            self.view.add_notice(self.first_run.outcome)
+        self.composer.focus_text()
+
+    # -- geometry and closing -------------------------------------------------------------------
+
+    def _window_settings(self) -> QSettings:
+        path = self.services.paths.ensure(self.services.paths.config) / "window.ini"
+        return QSettings(str(path), QSettings.Format.IniFormat)
+
+    def _restore_geometry(self) -> None:
+        try:
+            qs = self._window_settings()
+        except OSError:
+            return
+        geometry = qs.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = qs.value("splitter")
+        if state is not None:
+            self.splitter.restoreState(state)
+
+    def _save_geometry(self) -> None:
+        try:
+            qs = self._window_settings()
+        except OSError:
+            return
+        qs.setValue("geometry", self.saveGeometry())
+        qs.setValue("splitter", self.splitter.saveState())
+        qs.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.worker is not None:
-            self.worker.stop()
-            self.worker.join()
+        self.chat.stop_and_wait()
+        self.sidebar.commit_delete()
+        self.composer.shutdown()
+        self._save_geometry()
+        if self._owns_store:
+            self.store.close()
+        if self._owns_client and self._client is not None:
+            self._client.close()
+            self._client = None
         super().closeEvent(event)

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from app.core.store import Store
-from app.ui.sidebar import ID_ROLE, Sidebar
+from app.ui.sidebar import Sidebar
 
 
 @pytest.fixture

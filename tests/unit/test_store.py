@@ -500,3 +500,29 @@ def test_killed_mid_answer_keeps_text_up_to_last_save() -> None:
         m = store.message(reply_id)
         assert m.status == "interrupted"
         assert m.text == "Once upon a time, there was a screenshot. "
+
+
+def test_delete_message_removes_its_subtree_and_keeps_the_rest(tmp_path) -> None:
+    from app.core.store import Store
+
+    with Store(tmp_path / "h.sqlite3") as s:
+        cid = s.create_conversation()
+        q1 = s.add_user_message(cid, "first")
+        a1 = s.begin_reply(cid, q1, "o4-mini")
+        s.finish_reply(a1, "done", text="one", cost_usd=0.25)
+        q2 = s.add_user_message(cid, "second", parent_id=a1)
+        a2 = s.begin_reply(cid, q2, "o4-mini")
+        s.finish_reply(a2, "done", text="two", cost_usd=0.5)
+        a1b = s.begin_reply(cid, q1, "o4-mini")  # a regenerated first answer
+        s.finish_reply(a1b, "done", text="one again", cost_usd=0.125)
+        assert s.conversation_cost(cid) == 0.875
+
+        leaf = s.delete_message(a1b)
+        assert leaf == a2
+        assert [m.text for m in s.branch(cid)] == ["first", "one", "second", "two"]
+
+        leaf = s.delete_message(q2)
+        assert leaf == a1
+        assert [m.text for m in s.branch(cid)] == ["first", "one"]
+        assert s.search("second") == []
+        assert s.conversation_cost(cid) == 0.25

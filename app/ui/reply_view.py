@@ -1,0 +1,652 @@
+"""Streams Markdown replies into a QTextDocument without re-rendering the whole reply per token.
+
+`ReplyRenderer` owns one region of a document: an anchor block it creates, then the reply's
+blocks. The growing text is split into top-level Markdown blocks; blocks that can no longer
+change (a blank line, then a complete line starting a new top-level block) are rendered once and
+kept, and only the open tail is re-rendered on each `append()`: its old blocks are removed
+between two stored positions and the new HTML is inserted there. So an update costs the size of
+the open block, not of the reply.
+
+Several replies share one document (one scrolling view, selection and search across messages):
+each renderer keeps its positions relative to its anchor cursor, which Qt moves when text before
+it changes. Regions live in the root frame on purpose: Qt lays out a child frame as a whole on
+every change, which would make each update cost the size of the message again.
+
+`ReplyView` is the QTextBrowser for them: it never loads a resource (images come only from
+`data:` URLs), copies a code block when its "Copy" link is clicked, opens only http, https and
+mailto links and only on a click, and keeps the newest text in view while the user is at the end.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from markdown_it.token import Token
+from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QDesktopServices,
+    QGuiApplication,
+    QImage,
+    QPalette,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextDocumentFragment,
+)
+from PySide6.QtWidgets import QTextBrowser as _QTextBrowser
+from PySide6.QtWidgets import QTextEdit, QWidget
+
+from app.ui import markdown as md
+
+_DUMMY = "\u2063"  # INVISIBLE SEPARATOR: the throw-away first paragraph of every insertion
+_DUMMY_HTML = f'<p style="margin:0">{_DUMMY}</p>'
+_KEEP = QTextCursor.MoveMode.KeepAnchor
+UPDATE_INTERVAL = 0.03  # seconds: a view renders a streaming reply about 33 times a second
+MAX_CHARS_PER_UPDATE = 1500  # new characters per update when throttled: bounds each GUI stall
+
+
+class _Probe(QObject):
+    ping = Signal()
+
+
+def protect_singletons() -> bool:
+    """Work around PySide6 6.12.0 on CPython < 3.12: each call of a bound method that returns
+    void drops a reference to None, and each Signal.emit() one to True (3.12 made them
+    immortal, the binding relies on it). After a few thousand calls the interpreter aborts
+    ("none_dealloc", "bool_dealloc"); a long streamed reply is many thousand. When the bug is
+    seen, None, True and False get huge reference counts, i.e. become immortal as in 3.12.
+    Returns True if it had to. Cheap and idempotent; a no-op on fixed versions."""
+    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
+        return False
+    probe = _Probe()
+    before = sys.getrefcount(None), sys.getrefcount(True)
+    for _ in range(16):
+        probe.setObjectName("")
+        probe.ping.emit()
+    after = sys.getrefcount(None), sys.getrefcount(True)
+    if before[0] - after[0] < 16 and before[1] - after[1] < 16:
+        return False
+    for singleton in (None, True, False):
+        refcnt = ctypes.c_ssize_t.from_address(id(singleton))  # ob_refcnt, the first field
+        if refcnt.value < 1 << 40:
+            refcnt.value += 1 << 41
+    return True
+
+
+protect_singletons()
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ReplyRenderer", text)
+
+
+class _ParseDocument(QTextDocument):
+    """Turns HTML into blocks before they are copied into the view; loads nothing."""
+
+    def loadResource(self, type: int, name: QUrl | str) -> Any:
+        return None
+
+
+_parse_documents: list[_ParseDocument] = []
+
+
+def _parse_document() -> _ParseDocument:
+    """One scratch document, reused (the GUI thread is the only user)."""
+    if not _parse_documents:
+        _parse_documents.append(_ParseDocument())
+    return _parse_documents[0]
+
+
+def insert_html(doc: QTextDocument, pos: int, html: str) -> int:
+    """Insert HTML at `pos` (the end of a block) as new blocks after that block; return the
+    number of characters added.
+
+    QTextCursor.insertHtml merges the first inserted paragraph into the block at the cursor,
+    which loses its heading or list format, and adds empty blocks before lists. So the fragment
+    starts with a dummy paragraph that takes that merge, and the dummy character is removed:
+    the real blocks keep exactly the formats QTextDocument.setHtml would give them."""
+    src = _parse_document()
+    src.setHtml(_DUMMY_HTML + html.strip())
+    before = doc.characterCount()
+    cursor = QTextCursor(doc)
+    cursor.setPosition(pos)
+    cursor.insertFragment(QTextDocumentFragment(src))
+    cursor.setPosition(pos)
+    cursor.setPosition(pos + 1, _KEEP)
+    if cursor.selectedText() == _DUMMY:
+        cursor.removeSelectedText()
+    return doc.characterCount() - before
+
+
+@dataclass
+class RenderStats:
+    """Work done per update, to prove (in tests and the benchmark) that it does not grow."""
+
+    updates: int = 0
+    last_source_chars: int = 0  # Markdown characters parsed and rendered by the last update
+    max_source_chars: int = 0
+    total_source_chars: int = 0
+    last_doc_chars: int = 0  # document characters removed + inserted by the last update
+    max_doc_chars: int = 0
+    full_renders: int = 0  # whole-reply renders (set_dark, references resolved at the end)
+    last_seconds: float = 0.0  # time the last update took (parse, render, edit the document)
+
+
+class ReplyRenderer:
+    """One reply, streamed into a QTextDocument (or a QTextBrowser's, or a ReplyView's).
+
+    r = view.add_reply()          # or ReplyRenderer(document, dark=False)
+    r.append(delta) ...           # as text arrives
+    r.finish()                    # the last, open block rendered as final
+
+    With min_interval (seconds) > 0, text that arrives sooner than that after the last update
+    waits for a timer (or `flush()`), so a fast stream costs a few dozen updates a second
+    instead of one per event-loop turn, and an update takes at most max_chars new characters
+    (the rest follows on the next event-loop turns), so a burst never blocks the GUI for long.
+    With 0, every append() and finish() renders at once.
+    """
+
+    def __init__(
+        self,
+        target: QTextDocument | QTextEdit,
+        *,
+        dark: bool,
+        copy_prefix: str = f"{md.COPY_SCHEME}:",
+        labels: md.Labels | None = None,
+        min_interval: float = 0.0,
+        max_chars: int = MAX_CHARS_PER_UPDATE,
+    ) -> None:
+        self._doc = target.document() if isinstance(target, QTextEdit) else target
+        self._dark = dark
+        self._copy_prefix = copy_prefix
+        self._labels = labels or md.Labels(copy=_tr("Copy"), image=_tr("Image"))
+        self._raw: list[str] = []
+        self._src = ""  # normalized text (CRLF and CR -> LF); a trailing CR waits for its LF
+        self._pending_cr = False
+        self._committed_src = 0  # _src[:_committed_src] is rendered for good...
+        self._rendered_to = 0  # ...and _src[:_rendered_to] is in the document
+        self._committed_codes: list[str] = []
+        self._tail_codes: list[str] = []
+        self._refs: dict[str, Any] = {}
+        self._saw_refs = False
+        self._finished = False  # finish() was called: no more text
+        self._final_done = False  # ...and the final render is in the document
+        self._detached = False
+        self.stats = RenderStats()
+        self._min_interval = min_interval
+        self._max_chars = max_chars
+        self._last_update = 0.0
+        self._timer: QTimer | None = None
+        self.on_updated: Callable[[], None] | None = None  # called after each render
+        if min_interval > 0:
+            self._timer = QTimer(self._doc)  # dies with the document
+            self._timer.setSingleShot(True)
+            self._timer.timeout.connect(self._step)
+
+        cursor = QTextCursor(self._doc)
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        if not self._doc.isEmpty():
+            cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+        anchor_format = QTextBlockFormat()
+        anchor_format.setLineHeight(1, QTextBlockFormat.LineHeightTypes.FixedHeight.value)
+        cursor.setBlockFormat(anchor_format)
+        self._anchor = QTextCursor(self._doc)
+        self._anchor.setPosition(cursor.position())
+        self._anchor.setKeepPositionOnInsert(True)
+        self._committed_len = 0  # document characters after the anchor: committed blocks...
+        self._tail_len = 0  # ...then the open tail
+
+    # -- public API -----------------------------------------------------------------------------
+
+    @property
+    def text(self) -> str:
+        """The raw Markdown received so far."""
+        if len(self._raw) > 1:
+            self._raw[:] = ["".join(self._raw)]
+        return self._raw[0] if self._raw else ""
+
+    @property
+    def dark(self) -> bool:
+        return self._dark
+
+    @property
+    def finished(self) -> bool:
+        """finish() was called (the document may still be catching up: see settled)."""
+        return self._finished
+
+    @property
+    def settled(self) -> bool:
+        """Everything, rendered as final, is in the document."""
+        return self._final_done
+
+    @property
+    def pending(self) -> int:
+        """Characters received but not in the document yet."""
+        return len(self._src) - self._rendered_to
+
+    @property
+    def code_block_count(self) -> int:
+        return len(self._committed_codes) + len(self._tail_codes)
+
+    def code_block(self, n: int) -> str:
+        """The exact code of block n (0-based, in reply order), without its closing newline."""
+        done = len(self._committed_codes)
+        return self._committed_codes[n] if n < done else self._tail_codes[n - done]
+
+    def owns_href(self, href: str) -> int | None:
+        """The code block number a copy link names, if it is one of this reply's."""
+        if not href.startswith(self._copy_prefix):
+            return None
+        rest = href[len(self._copy_prefix) :]
+        return int(rest) if rest.isdigit() and int(rest) < self.code_block_count else None
+
+    def append(self, text: str) -> None:
+        if self._detached:
+            return
+        if self._finished:
+            raise RuntimeError("append() after finish(): the reply is complete")
+        if not text:
+            return
+        self._raw.append(text)
+        self._add_source(text)
+        if self._timer is None:
+            self._update(upto=len(self._src))
+        elif not self._timer.isActive():
+            wait = self._min_interval - (time.monotonic() - self._last_update)
+            if wait <= 0:
+                self._step()
+            else:
+                self._timer.start(max(1, round(wait * 1000)))
+
+    def flush(self) -> None:
+        """Render everything received now, whatever min_interval and max_chars say."""
+        if self._timer is not None:
+            self._timer.stop()
+        if self._detached:
+            return
+        if self._finished:
+            if not self._final_done:
+                self._render_final()
+        elif self.pending:
+            self._update(upto=len(self._src))
+
+    def finish(self) -> None:
+        """The reply is complete: render the open tail as final (and resolve link references
+        defined after their use, which needs the whole text once). Throttled and far behind,
+        the renderer gets there over the next event-loop turns (see settled, flush())."""
+        if self._detached or self._finished:
+            return
+        if self._pending_cr:
+            self._pending_cr = False
+            self._src += "\n"
+        self._finished = True
+        if self._timer is None or self.pending <= self._max_chars or self._max_chars <= 0:
+            self.flush()
+        elif not self._timer.isActive():
+            self._timer.start(0)
+
+    def set_dark(self, dark: bool) -> None:
+        if dark != self._dark and not self._detached:
+            self._dark = dark
+            self._render_all(final=self._final_done)
+
+    def detach(self) -> None:
+        """Stop rendering (the document is being cleared or replaced): later calls do
+        nothing to it."""
+        if self._timer is not None:
+            self._timer.stop()
+        self._finished = True
+        self._detached = True
+
+    def clear(self) -> None:
+        """Forget the text and empty the region (the anchor block stays)."""
+        if self._detached:
+            return
+        if self._timer is not None:
+            self._timer.stop()
+        self._raw.clear()
+        self._src = ""
+        self._pending_cr = False
+        self._committed_src = 0
+        self._rendered_to = 0
+        self._final_done = False
+        self._committed_codes = []
+        self._tail_codes = []
+        self._refs = {}
+        self._saw_refs = False
+        self._finished = False
+        self._replace(None, "", everything=True)
+
+    # -- source bookkeeping ---------------------------------------------------------------------
+
+    def _add_source(self, text: str) -> None:
+        if self._pending_cr:
+            text = "\r" + text
+            self._pending_cr = False
+        if text.endswith("\r"):
+            text = text[:-1]
+            self._pending_cr = True
+        self._src += text.replace("\r\n", "\n").replace("\r", "\n")
+
+    # -- rendering ------------------------------------------------------------------------------
+
+    def _render(self, tokens: list[Token], first_code: int, env: dict[str, Any]) -> md.RenderedHtml:
+        return md.render_tokens(
+            tokens,
+            dark=self._dark,
+            first_code_block=first_code,
+            copy_prefix=self._copy_prefix,
+            labels=self._labels,
+            env=env,
+        )
+
+    def _step(self) -> None:
+        """One throttled update: at most max_chars new characters, then the next turn."""
+        if self._detached:
+            return
+        upto = len(self._src)
+        if 0 < self._max_chars < self.pending:
+            upto = self._rendered_to + self._max_chars
+        if self._finished and upto == len(self._src):
+            if not self._final_done:
+                self._render_final()
+        elif upto > self._rendered_to:
+            self._update(upto=upto)
+        if self._timer is not None and (self.pending or (not self._final_done and self._finished)):
+            self._timer.start(0)
+
+    def _render_final(self) -> None:
+        if self._saw_refs:
+            self._render_all(final=True)
+        else:
+            self._update(upto=len(self._src), final=True)
+
+    def _update(self, *, upto: int, final: bool = False) -> None:
+        """Render _src[_committed_src:upto]: newly complete blocks for good, the rest as the
+        open tail (all of it for good when final)."""
+        started = time.perf_counter()
+        tail = self._src[self._committed_src : upto]
+        env: dict[str, Any] = {"references": dict(self._refs)}
+        tokens = md.parser().parse(tail, env)
+        split, line = (len(tokens), None) if final else _commit_point(tail, tokens)
+        commit_html: str | None = None
+        first_code = len(self._committed_codes)
+        if split:
+            committed = self._render(tokens[:split], first_code, env)
+            commit_html = committed.html
+            first_code += len(committed.code_blocks)
+        rest = self._render(tokens[split:], first_code, env)
+        self._note_refs(env, line)
+        self._replace(commit_html, rest.html)
+        if split:
+            self._committed_codes.extend(committed.code_blocks)
+            self._committed_src = (
+                upto if line is None else self._committed_src + (_line_offset(tail, line))
+            )
+        self._tail_codes = rest.code_blocks
+        self._rendered_to = upto
+        self._final_done = final
+        self.stats.last_seconds = time.perf_counter() - started
+        self._count(len(tail))
+
+    def _note_refs(self, env: dict[str, Any], commit_line: int | None) -> None:
+        refs: dict[str, Any] = env.get("references") or {}
+        for label, ref in refs.items():
+            if label in self._refs:
+                continue
+            self._saw_refs = True
+            ref_map = ref.get("map")
+            if commit_line is None or (ref_map is not None and ref_map[1] <= commit_line):
+                self._refs[label] = ref
+
+    def _render_all(self, *, final: bool) -> None:
+        """Render the reply again as a whole, once: the colour scheme changed, or (final)
+        link references must be resolved across the whole text."""
+        started = time.perf_counter()
+        done = self._src if final else self._src[: self._committed_src]
+        env: dict[str, Any] = {}
+        tokens = md.parser().parse(done, env)
+        whole = self._render(tokens, 0, env)
+        self._committed_codes = whole.code_blocks
+        self._committed_src = len(done)
+        self._refs = dict(env.get("references") or {})
+        self._tail_codes = []
+        self._replace(whole.html, "", everything=True)
+        self.stats.full_renders += 1
+        if final:
+            self._rendered_to = len(self._src)
+            self._final_done = True
+            self.stats.last_seconds = time.perf_counter() - started
+            self._count(len(done))
+        else:
+            self._update(upto=self._rendered_to)
+
+    def _replace(
+        self, commit_html: str | None, tail_html: str, *, everything: bool = False
+    ) -> None:
+        """Swap the open tail's blocks for new ones, after appending newly committed blocks;
+        with everything=True the committed blocks are replaced too."""
+        doc = self._doc
+        start = self._anchor.position()
+        end = start + self._committed_len + self._tail_len
+        if everything:
+            self._committed_len = 0
+        pos = start + self._committed_len
+        cursor = QTextCursor(doc)
+        cursor.beginEditBlock()
+        # removing or inserting at the end of a block can change that block's format (an empty
+        # block takes the next one's): remember it and put it back
+        keep = doc.findBlock(pos)
+        keep_block, keep_char = keep.blockFormat(), keep.charFormat()
+        removed = end - pos
+        if removed:
+            cursor.setPosition(pos)
+            cursor.setPosition(end, _KEEP)
+            cursor.removeSelectedText()
+        inserted = 0
+        if commit_html:
+            added = insert_html(doc, pos, commit_html)
+            self._committed_len += added
+            inserted += added
+        self._tail_len = 0
+        if tail_html:
+            self._tail_len = insert_html(doc, start + self._committed_len, tail_html)
+        inserted += self._tail_len
+        cursor.setPosition(pos)
+        cursor.setBlockFormat(keep_block)
+        cursor.setBlockCharFormat(keep_char)
+        cursor.endEditBlock()
+        self.stats.last_doc_chars = removed + inserted
+        self.stats.max_doc_chars = max(self.stats.max_doc_chars, removed + inserted)
+
+    def _count(self, source_chars: int) -> None:
+        s = self.stats
+        s.updates += 1
+        s.last_source_chars = source_chars
+        s.max_source_chars = max(s.max_source_chars, source_chars)
+        s.total_source_chars += source_chars
+        self._last_update = time.monotonic()
+        if self.on_updated is not None:
+            self.on_updated()
+
+
+def _line_offset(text: str, line: int) -> int:
+    """Character offset where `line` (0-based) starts."""
+    pos = 0
+    for _ in range(line):
+        pos = text.index("\n", pos) + 1
+    return pos
+
+
+def _commit_point(tail: str, tokens: list[Token]) -> tuple[int, int | None]:
+    """Where the tail can be cut: (index of the first token to keep open, its source line).
+
+    A top-level block is final once a later top-level block starts on a complete line right
+    after a blank line: nothing that follows can pull that line back into an earlier block
+    (lazy continuation stops at a blank line; list items and indented code continue only when
+    the parser says so, and it said this line starts a new block). Requiring the line to be
+    complete keeps a half-received line ("``" becoming "```x`", "1" becoming "1. item") from
+    deciding. Link reference definitions are the one non-local construct: finish() handles
+    them."""
+    lines = tail.split("\n")
+    complete = len(lines) - 1
+    best: tuple[int, int | None] = (0, None)
+    for i, token in enumerate(tokens):
+        if i == 0 or token.level != 0 or token.nesting < 0 or token.map is None:
+            continue
+        line = token.map[0]
+        if line >= complete:
+            break
+        if line > 0 and not lines[line - 1].strip(" \t"):
+            best = (i, line)
+    return best
+
+
+_warm_up_started = threading.Event()
+
+
+def _warm_up_lexers() -> None:
+    """Compile the common lexers once per process, off the GUI thread."""
+    if not _warm_up_started.is_set():
+        _warm_up_started.set()
+        threading.Thread(target=md.warm_up, name="askshot-lexers", daemon=True).start()
+
+
+def is_dark_palette(palette: QPalette) -> bool:
+    """True when the palette draws light text on a dark base (a dark theme)."""
+    base = palette.color(QPalette.ColorRole.Base)
+    text = palette.color(QPalette.ColorRole.Text)
+    return base.lightnessF() < text.lightnessF()
+
+
+class ReplyView(_QTextBrowser):
+    """A read-only conversation view whose replies are `ReplyRenderer`s sharing its document.
+
+    Clicking a reply's "Copy" link copies that code block; clicking an http, https or mailto
+    link emits `linkClicked` and, when `open_links` is set, opens it with QDesktopServices.
+    Nothing is opened on hover and no other scheme is ever opened. No resource is loaded:
+    `loadResource` answers only `data:` images."""
+
+    linkClicked = Signal(QUrl)
+    codeCopied = Signal(str)  # the code that went to the clipboard
+
+    def __init__(self, parent: QWidget | None = None, *, dark: bool | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.setUndoRedoEnabled(False)
+        self.setAccessibleName(self.tr("Conversation"))
+        self.document().setUndoRedoEnabled(False)
+        self.open_links = True
+        self.blocked_resources: list[QUrl] = []  # what a document asked for and did not get
+        self._dark = is_dark_palette(self.palette()) if dark is None else dark
+        self._renderers: list[ReplyRenderer] = []
+        self._follow = True
+        self.anchorClicked.connect(self._on_anchor)
+        _warm_up_lexers()
+        bar = self.verticalScrollBar()
+        bar.valueChanged.connect(self._on_scrolled)
+        bar.rangeChanged.connect(self._on_range)
+
+    @property
+    def dark(self) -> bool:
+        return self._dark
+
+    @property
+    def replies(self) -> list[ReplyRenderer]:
+        return list(self._renderers)
+
+    def add_reply(
+        self, *, min_interval: float = UPDATE_INTERVAL, max_chars: int = MAX_CHARS_PER_UPDATE
+    ) -> ReplyRenderer:
+        """A renderer for a new reply, placed after everything in the view. By default it
+        renders at most every UPDATE_INTERVAL seconds (call its flush() to render now)."""
+        renderer = ReplyRenderer(
+            self,
+            dark=self._dark,
+            copy_prefix=f"{md.COPY_SCHEME}:{len(self._renderers)}/",
+            labels=md.Labels(copy=self.tr("Copy"), image=self.tr("Image")),
+            min_interval=min_interval,
+            max_chars=max_chars,
+        )
+        self._renderers.append(renderer)
+        return renderer
+
+    def append_html(self, html: str) -> None:
+        """Add blocks (a user's message, a notice) after everything, in clean block formats
+        (QTextEdit.append would continue the previous block's list or heading format)."""
+        doc = self.document()
+        if doc.isEmpty() and not self._renderers:
+            doc.setHtml(html.strip())  # no empty first line above it
+            return
+        cursor = QTextCursor(doc)
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        insert_html(doc, cursor.position(), html)
+
+    def clear(self) -> None:
+        """Empty the view and forget its replies (a new conversation). Do not setHtml() or
+        setPlainText() a view that has replies: their renderers would write into nothing."""
+        for renderer in self._renderers:
+            renderer.detach()
+        self._renderers.clear()
+        super().clear()
+
+    def set_dark(self, dark: bool) -> None:
+        """Switch the colour scheme: each reply is rendered again once."""
+        self._dark = dark
+        for renderer in self._renderers:
+            renderer.set_dark(dark)
+
+    def copy_code(self, href: str) -> bool:
+        for renderer in self._renderers:
+            n = renderer.owns_href(href)
+            if n is not None:
+                code = renderer.code_block(n)
+                QGuiApplication.clipboard().setText(code)
+                self.codeCopied.emit(code)
+                return True
+        return False
+
+    def _on_anchor(self, url: QUrl) -> None:
+        if url.scheme() == md.COPY_SCHEME:
+            self.copy_code(url.toString())
+        elif url.scheme().lower() in ("http", "https", "mailto"):
+            self.linkClicked.emit(url)
+            if self.open_links:
+                QDesktopServices.openUrl(url)
+
+    def loadResource(self, type: int, name: QUrl | str) -> Any:
+        url = QUrl(name)
+        if type == QTextDocument.ResourceType.ImageResource and url.scheme() == "data":
+            image = _data_image(url, max(64, self.viewport().width() - 32))
+            if image is not None:
+                return image
+        self.blocked_resources.append(url)
+        return None
+
+    # -- keep the newest text in view while the user is at the end ------------------------------
+
+    def _on_scrolled(self, value: int) -> None:
+        self._follow = value >= self.verticalScrollBar().maximum() - 4
+
+    def _on_range(self, _minimum: int, maximum: int) -> None:
+        if self._follow:
+            self.verticalScrollBar().setValue(maximum)
+
+
+def _data_image(url: QUrl, max_width: int) -> QImage | None:
+    text = url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
+    header, _, payload = text.partition(",")
+    if not header.startswith("data:image/") or not header.endswith(";base64"):
+        return None
+    image = QImage.fromData(QByteArray.fromBase64(payload.encode("ascii")))
+    if image.isNull():
+        return None
+    return image.scaledToWidth(max_width) if image.width() > max_width else image
