@@ -1,7 +1,9 @@
-"""Started by bench/startup.py in a fresh process: build a window the way `askshot` does (or a
-bare PySide6 window), print seconds from process start to its first paint, and quit.
+"""Started by the benchmarks in a fresh process: build a window the way `askshot` does (or a
+bare PySide6 window) and report on it.
 
-    python bench/_launch.py app|bare T0
+    python bench/_launch.py app|bare T0          seconds from process start to the first paint
+    python bench/_launch.py app|bare T0 rss      MiB resident after the first paint, with the
+                                                 newest conversation open (app), after 2 s idle
 """
 
 from __future__ import annotations
@@ -10,39 +12,65 @@ import sys
 import time
 
 
+def rss_mib() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def main() -> None:
     mode, t0 = sys.argv[1], float(sys.argv[2])
+    measure_rss = len(sys.argv) > 3 and sys.argv[3] == "rss"
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication, QWidget
 
     app = QApplication([sys.argv[0]])
+    window: QWidget
+
+    def after_paint() -> None:
+        if not measure_rss:
+            app.quit()
+            return
+        if mode == "app":
+            latest = window.store.latest_conversation_id()  # type: ignore[attr-defined]
+            if latest is not None:
+                window.open_conversation(latest)  # type: ignore[attr-defined]
+
+        def report() -> None:
+            print(f"{rss_mib():.1f}", flush=True)
+            app.quit()
+
+        QTimer.singleShot(2000, report)
 
     class FirstPaint(QObject):
         def eventFilter(self, obj: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint:
-                print(f"{time.time() - t0:.4f}", flush=True)
-                QTimer.singleShot(0, app.quit)
+                if not measure_rss:
+                    print(f"{time.time() - t0:.4f}", flush=True)
+                QTimer.singleShot(0, after_paint)
                 obj.removeEventFilter(self)
             return False
 
     if mode == "bare":
         window = QWidget()
         window.setWindowTitle("bare")
-        window.resize(760, 620)
-        client = None
-    else:
-        from app.core.client import ChatClient
+        window.resize(1040, 720)
+    else:  # the same steps as app.ui.app.run_gui, without the event loop's exec()
+        from app.ui.gc_guard import GuiThreadGarbageCollector
         from app.ui.main_window import MainWindow
         from app.ui.services import Services
+        from app.ui.theme import apply_theme
 
-        client = ChatClient()
-        window = MainWindow(Services.create(), client)
+        GuiThreadGarbageCollector(app)
+        services = Services.create()
+        window = MainWindow(services, dark=apply_theme(app, services.settings.theme))
     watcher = FirstPaint()
     window.installEventFilter(watcher)
     window.show()
     app.exec()
-    if client is not None:
-        client.close()
+    window.close()
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from app.core import errors, providers
@@ -37,6 +36,8 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
         return max(0.0, float(ra))
     except ValueError:
         pass
+    from email.utils import parsedate_to_datetime  # rare, and the email package is slow to load
+
     try:
         when = parsedate_to_datetime(ra)
     except (TypeError, ValueError, IndexError):

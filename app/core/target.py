@@ -7,10 +7,12 @@ base URL saved in settings for that provider, then the provider's own URL.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from app.core import errors, providers
-from app.core.client import Endpoint
+
+if TYPE_CHECKING:
+    from app.core.client import Endpoint
 
 
 class MissingKey(errors.KeyError_):
@@ -45,4 +47,6 @@ def resolve_endpoint(
             f"No API key for {prov.name}. Get one at {prov.key_url} and store it with "
             f"`askshot key set --provider {provider_id}`{var}."
         )
+    from app.core.client import Endpoint
+
     return Endpoint(base_url, key, provider_id)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
-from PIL import Image
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QIcon, QImage, QKeyEvent, QMouseEvent, QPixmap
 from PySide6.QtWidgets import (
@@ -27,9 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import images
 from app.core.errors import ImageError
-from app.core.images import PreparedImage
+
+if TYPE_CHECKING:  # Pillow and the image pipeline load on first use, not at start-up
+    from PIL import Image
+
+    from app.core.images import PreparedImage
 
 THUMB_HEIGHT = 64
 THUMB_MAX_WIDTH = 160
@@ -104,6 +107,8 @@ def qimage_to_pil(image: QImage, name: str) -> Image.Image:
     """A PIL copy of a QImage (QImage is reentrant: safe to call off the GUI thread)."""
     if image.isNull() or image.width() < 1 or image.height() < 1:
         raise ImageError(f"{name} is empty.")
+    from PIL import Image
+
     rgba = image.convertToFormat(QImage.Format.Format_RGBA8888)
     raw = bytes(rgba.constBits())
     size = (rgba.width(), rgba.height())
@@ -112,7 +117,9 @@ def qimage_to_pil(image: QImage, name: str) -> Image.Image:
 
 # -- preparing images (these run in a BackgroundCall) -------------------------------------------
 
-Source = bytes | Image.Image  # what an attachment keeps, to fit it again for another model
+Source: TypeAlias = (
+    "bytes | Image.Image"  # what an attachment keeps, to fit it again for another model
+)
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,8 @@ class Refitted:
 
 
 def _prepare(source: Source, model: str, name: str) -> PreparedImage:
+    from app.core import images
+
     if isinstance(source, bytes):
         return images.prepare_image(source, model, name=name)
     return images.prepare_pil(source, model, name=name)
@@ -153,6 +162,8 @@ def _prepare(source: Source, model: str, name: str) -> PreparedImage:
 
 def load_image(job: Load, model: str, epoch: int) -> Loaded:
     """Prepare a new attachment for `model`; an ImageError comes back as `Loaded.error`."""
+    from app.core import images
+
     source: Source
     try:
         if job.path is not None:

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import (
@@ -32,9 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import images, providers
+from app.core import providers
 from app.core.errors import AskshotError
-from app.core.images import PreparedImage
 from app.core.settings import Settings
 from app.core.types import EFFORTS
 from app.ui.attachments import (
@@ -52,6 +51,11 @@ from app.ui.attachments import (
 )
 from app.ui.composer import Composer
 from app.ui.worker import BackgroundCall
+
+if TYPE_CHECKING:  # Pillow and the image pipeline load on first use, not at start-up
+    from PIL import Image
+
+    from app.core.images import PreparedImage
 
 BUILTIN_MODELS: tuple[str, ...] = ("o4-mini", "gpt-4o-mini")
 MIN_LINES, MAX_LINES = 3, 10
@@ -405,6 +409,8 @@ class ComposerPanel(QWidget):
         image_tokens = 0
         image_cost: float | None = 0.0
         for item in self._items:
+            from app.core import images
+
             if item.prepared_for == model_id:
                 tokens = item.prepared.tokens
             else:
@@ -464,6 +470,8 @@ class ComposerPanel(QWidget):
         return self.tr("Dropped image") if dropped else self.tr("Pasted image")
 
     def _pick_files(self) -> None:
+        from app.core import images
+
         patterns = " ".join(f"*{suffix} *{suffix.upper()}" for suffix in images.SUPPORTED_SUFFIXES)
         filters = self.tr("Images ({0})").format(patterns) + ";;" + self.tr("All files (*)")
         names, _ = QFileDialog.getOpenFileNames(
@@ -586,6 +594,8 @@ class ComposerPanel(QWidget):
         return f"{name} ({n})"
 
     def _details(self, item: _Attachment) -> str:
+        from app.core import images
+
         part = item.prepared.part
         width, height = item.original_size
         billed = images.billed_tokens(item.prepared.tokens, item.prepared_for)

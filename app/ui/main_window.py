@@ -10,7 +10,7 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -26,15 +26,15 @@ from PySide6.QtWidgets import (
 from app.core import errors, providers
 from app.core.store import HistoryError, Store
 from app.core.types import Effort
-from app.ui.chat import ChatController
 from app.ui.composer_panel import ComposerPanel
-from app.ui.conversation_view import ConversationView
 from app.ui.services import Services
 from app.ui.sidebar import Sidebar
 
 if TYPE_CHECKING:
     from app.core.client import ChatClient
     from app.core.settings import Settings
+    from app.ui.chat import ChatController
+    from app.ui.conversation_view import ConversationView
     from app.ui.first_run import FirstRunPanel
 
 log = logging.getLogger("askshot.ui")
@@ -50,6 +50,7 @@ class MainWindow(QMainWindow):
         dark: bool | None = None,
     ) -> None:
         super().__init__()
+        self._painted = False  # set by the first paint; heavier work waits for it
         self.services = services
         self._client = client
         self._owns_client = client is None
@@ -96,8 +97,19 @@ class MainWindow(QMainWindow):
 
         self.stack = QStackedWidget(right)
         column.addWidget(self.stack, 1)
-        self.view = ConversationView(self.stack, dark=dark)
-        self.stack.addWidget(self.view)
+        # The empty state is a plain label: the conversation view (and the Markdown and
+        # highlighting libraries behind it) is built right after the first paint.
+        self._dark = dark
+        self._view: ConversationView | None = None
+        self._chat: ChatController | None = None
+        self.placeholder = QLabel(self.stack)
+        self.placeholder.setAccessibleName(self.tr("Conversation"))
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setMargin(8)
+        self.placeholder.setText(f"<i>{self._hint()}</i>")
+        self.placeholder.setStyleSheet("color: #888")
+        self.stack.addWidget(self.placeholder)
 
         self.edit_banner = QWidget(right)
         column.addWidget(self.edit_banner)
@@ -119,16 +131,10 @@ class MainWindow(QMainWindow):
         self.composer = ComposerPanel(services.settings, right)
         column.addWidget(self.composer)
 
-        self.chat = ChatController(services, self.store, self.client, self.view, self)
-        self.chat.choice = lambda: (
-            self.composer.model(),
-            cast("Effort | None", self.composer.effort()),
-        )
         self._connect()
         self._shortcuts()
         self._restore_geometry()
         self.sidebar.refresh()
-        self._show_empty_hint()
         self.composer.focus_text()
         if services.settings_warning:
             self.view.add_notice(services.settings_warning)
@@ -141,7 +147,6 @@ class MainWindow(QMainWindow):
                     "{0} answer(s) were cut off when Askshot last stopped; their text is kept."
                 ).format(recovered)
             )
-        QTimer.singleShot(0, self._after_first_paint)
 
     # -- set-up -------------------------------------------------------------------------------
 
@@ -159,17 +164,49 @@ class MainWindow(QMainWindow):
             self.view.add_notice(exc.message, error=True)
             return 0
 
-    def _connect(self) -> None:
-        c, comp, side = self.chat, self.composer, self.sidebar
-        comp.sendRequested.connect(self.send)
-        comp.stopRequested.connect(c.stop)
-        c.busyChanged.connect(comp.set_busy)
+    @property
+    def view(self) -> ConversationView:
+        if self._view is None:
+            self._build_conversation()
+            assert self._view is not None
+        return self._view
+
+    @property
+    def chat(self) -> ChatController:
+        if self._chat is None:
+            self._build_conversation()
+            assert self._chat is not None
+        return self._chat
+
+    def _build_conversation(self) -> None:
+        from app.ui.chat import ChatController
+        from app.ui.conversation_view import ConversationView
+
+        view = ConversationView(self.stack, dark=self._dark)
+        self._view = view
+        self.stack.insertWidget(0, view)
+        if self.stack.currentWidget() is self.placeholder:
+            self.stack.setCurrentWidget(view)
+        self.placeholder.hide()
+        view.add_notice(self._hint())
+        c = ChatController(self.services, self.store, self.client, view, self)
+        self._chat = c
+        c.choice = lambda: (
+            self.composer.model(),
+            cast("Effort | None", self.composer.effort()),
+        )
+        c.busyChanged.connect(self.composer.set_busy)
         c.statusChanged.connect(self.status.setText)
         c.costChanged.connect(self._show_cost)
         c.conversationChanged.connect(self._on_conversation_changed)
         c.needKey.connect(self.show_first_run)
         c.fixRequested.connect(self._fix)
         c.editRequested.connect(self._begin_edit)
+
+    def _connect(self) -> None:
+        comp, side = self.composer, self.sidebar
+        comp.sendRequested.connect(self.send)
+        comp.stopRequested.connect(self.stop)
         side.conversationActivated.connect(self.open_conversation)
         side.newChatRequested.connect(self.new_chat)
         side.conversationDeleted.connect(self._on_deleted)
@@ -185,8 +222,16 @@ class MainWindow(QMainWindow):
         ):
             QShortcut(QKeySequence(seq), self, slot)
 
+    def event(self, e: QEvent) -> bool:
+        if not self._painted and e.type() == QEvent.Type.Paint:
+            self._painted = True
+            QTimer.singleShot(0, self._after_first_paint)
+        return super().event(e)
+
     def _after_first_paint(self) -> None:
-        """Work that must not delay the first paint: is there a key? warm the HTTP client."""
+        """Work that must not delay the first paint: the conversation view, the key check."""
+        if self._view is None:
+            self._build_conversation()
         try:
             self.services.endpoint()
         except errors.KeyError_ as exc:
@@ -210,13 +255,18 @@ class MainWindow(QMainWindow):
         self._show_empty_hint()
         self.composer.focus_text()
 
-    def _show_empty_hint(self) -> None:
-        self.view.add_notice(
-            self.tr(
-                "Ask anything. Attach images with the Attach button, by pasting, or by dropping "
-                "files here."
-            )
+    def _hint(self) -> str:
+        return self.tr(
+            "Ask anything. Attach images with the Attach button, by pasting, or by dropping "
+            "files on the message box."
         )
+
+    def _show_empty_hint(self) -> None:
+        self.view.add_notice(self._hint())
+
+    def stop(self) -> None:
+        if self._chat is not None:
+            self._chat.stop()
 
     def open_conversation(self, conversation_id: int, message_id: int = 0) -> None:
         self.cancel_edit()
@@ -245,9 +295,11 @@ class MainWindow(QMainWindow):
         self.cost_label.setText(self.tr("This conversation: ${0}").format(f"{dollars:.4f}"))
 
     def _escape(self) -> None:
-        if self.chat.busy:
-            self.chat.stop()
-        elif self.chat.edit_parent is not None:
+        if self._chat is None:
+            return
+        if self._chat.busy:
+            self._chat.stop()
+        elif self._chat.edit_parent is not None:
             self.cancel_edit()
 
     def _begin_edit(self, text: str) -> None:
@@ -256,9 +308,11 @@ class MainWindow(QMainWindow):
         self.composer.focus_text()
 
     def cancel_edit(self) -> None:
-        if self.chat.edit_parent is not None:
+        if self._chat is None:
+            return
+        if self._chat.edit_parent is not None:
             self.composer.set_text("")
-        self.chat.cancel_edit()
+        self._chat.cancel_edit()
         self.edit_banner.hide()
 
     def _fix(self, action: str) -> None:
@@ -290,7 +344,9 @@ class MainWindow(QMainWindow):
         self.composer.set_model(settings.model)
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            self.view.set_dark(apply_theme(app, settings.theme))
+            self._dark = apply_theme(app, settings.theme)
+            if self._view is not None:
+                self._view.set_dark(self._dark)
         if self.first_run is not None and self.stack.currentWidget() is self.first_run:
             self._first_run_done()
 
@@ -306,6 +362,7 @@ class MainWindow(QMainWindow):
 
     def _first_run_done(self) -> None:
         self.stack.setCurrentWidget(self.view)
+        self.placeholder.hide()
         self.composer.setEnabled(True)
         if self.first_run is not None and self.first_run.outcome:
             self.view.add_notice(self.first_run.outcome)
@@ -339,7 +396,8 @@ class MainWindow(QMainWindow):
         qs.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.chat.stop_and_wait()
+        if self._chat is not None:
+            self._chat.stop_and_wait()
         self.sidebar.commit_delete()
         self.composer.shutdown()
         self._save_geometry()

@@ -10,12 +10,12 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from app.core.client import Endpoint
 from app.core.paths import Paths
 from app.core.settings import Settings, load
 from app.core.target import resolve_endpoint
 
 if TYPE_CHECKING:
+    from app.core.client import Endpoint
     from app.core.secrets import KeyStore
 
 

@@ -12,12 +12,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from app.core import errors, providers
-from app.core.client import CancelToken, ChatClient, Endpoint, Timeouts
 from app.core.types import ChatRequest, Delta, Finished, Retrying, Usage
+
+if TYPE_CHECKING:
+    from app.core.client import ChatClient, Endpoint, Timeouts
 
 log = logging.getLogger("askshot.worker")
 
@@ -45,6 +48,8 @@ class StreamWorker(QObject):
         self._endpoint = endpoint
         self.request = request
         self._timeouts = timeouts
+        from app.core.client import CancelToken
+
         self._cancel = CancelToken()
         self._lock = threading.Lock()
         self._buffer: list[str] = []
