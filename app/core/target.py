@@ -39,7 +39,10 @@ def resolve_endpoint(
         or (saved_base_url.strip() if saved_provider == provider_id else "")
         or prov.base_url
     )
-    key = keys.get(provider_id)  # a custom server gets only its own key, never OpenAI's
+    # The environment variable wins; checking it first also spares loading the OS keyring
+    # (and its crypto libraries) when the key comes from the environment.
+    from_env = env.get(prov.key_env, "").strip() if prov.key_env else ""
+    key = from_env or keys.get(provider_id)  # a custom server gets only its own key
     own_url = base_url.rstrip("/") == prov.base_url.rstrip("/")
     if key is None and provider_id != "custom" and own_url:
         var = f" or set {prov.key_env}" if prov.key_env else ""

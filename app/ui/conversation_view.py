@@ -29,6 +29,9 @@ FIXES = {
 }
 
 
+SHOWN_AT_FIRST = 80  # messages rendered when a conversation opens; the rest on request
+
+
 def action_href(action: str, message_id: int, arg: str = "") -> str:
     return f"{ACTION_SCHEME}:{action}/{message_id}" + (f"/{arg}" if arg else "")
 
@@ -60,19 +63,35 @@ class ConversationView(ReplyView):
     def __init__(self, parent: QWidget | None = None, *, dark: bool | None = None) -> None:
         super().__init__(parent, dark=dark)
         self.anchorClicked.connect(self._on_action)
+        self._all: list[StoredMessage] = []
         self.thumbnail: Callable[[str], tuple[bytes, str] | None] = lambda sha: None
 
     def _on_action(self, url: QUrl) -> None:
         if url.scheme() != ACTION_SCHEME:
             return
         parts = url.path().split("/")
+        if parts[0] == "more":
+            self.show_messages(self._all, limit=0)
+            return
         if len(parts) >= 2 and parts[1].isdigit():
             self.actionRequested.emit(parts[0], int(parts[1]), "/".join(parts[2:]))
 
     # -- messages -------------------------------------------------------------------------------
 
-    def show_messages(self, messages: list[StoredMessage]) -> None:
+    def show_messages(self, messages: list[StoredMessage], *, limit: int | None = None) -> None:
+        """Show a branch. Long conversations open with their newest `limit` messages (default
+        SHOWN_AT_FIRST) and a link that shows the rest: opening stays quick and light."""
         self.clear()
+        limit = SHOWN_AT_FIRST if limit is None else limit
+        self._all = messages
+        if limit and len(messages) > limit:
+            hidden = len(messages) - limit
+            messages = messages[hidden:]
+            if messages and messages[0].role == "assistant":  # start with a question
+                messages = messages[1:]
+                hidden += 1
+            label = self.tr("Show {0} earlier messages").format(hidden)
+            self.append_html(f"<p>{_link('more', 0, label)}</p>")
         for m in messages:
             if m.role == "user":
                 self.add_user(m)

@@ -393,6 +393,10 @@ class QtHtmlRenderer(RendererHTML):
     ) -> str:
         return f'<blockquote style="color:{self._ctx(env).theme.quote_fg}">\n'
 
+    def hr(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        # Qt draws a rule in the palette's Dark colour unless it has a background
+        return f'<hr style="background-color:{self._ctx(env).theme.table_border}">\n'
+
     def s_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         return "<s>"
 

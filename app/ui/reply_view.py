@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import shiboken6
 from markdown_it.token import Token
 from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import (
@@ -94,14 +95,20 @@ class _ParseDocument(QTextDocument):
         return None
 
 
-_parse_documents: list[_ParseDocument] = []
+_scratch: dict[int, _ParseDocument] = {}
 
 
 def _parse_document() -> _ParseDocument:
-    """One scratch document, reused (the GUI thread is the only user)."""
-    if not _parse_documents:
-        _parse_documents.append(_ParseDocument())
-    return _parse_documents[0]
+    """One scratch document per application, reused (only the GUI thread renders) and owned by
+    the application, so that it is gone before Qt shuts down."""
+    app = QCoreApplication.instance()
+    if app is None:
+        return _ParseDocument()
+    doc = _scratch.get(id(app))
+    if doc is None or not shiboken6.isValid(doc):
+        _scratch.clear()
+        doc = _scratch[id(app)] = _ParseDocument(app)
+    return doc
 
 
 def insert_html(doc: QTextDocument, pos: int, html: str) -> int:

@@ -61,5 +61,9 @@ class Services:
             saved_provider=s.provider,
             saved_base_url=s.base_url,
             env=self.env,
-            keys=self.keys,
+            keys=self,  # the keyring is opened only if the environment has no key
         )
+
+    def get(self, provider_id: str) -> str | None:
+        """The stored key for a provider (the KeySource protocol of app.core.target)."""
+        return self.keys.get(provider_id)

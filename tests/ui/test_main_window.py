@@ -302,3 +302,20 @@ def test_store_can_be_shared_with_a_cli_writer(qtbot, window, server, askshot_ho
     other.close()
     window.sidebar.refresh()
     assert window.sidebar.list.count() == 1
+
+
+def test_long_conversation_opens_with_its_newest_messages(qtbot, window) -> None:
+    store = window.store
+    cid = store.create_conversation()
+    parent = None
+    for i in range(150):
+        q = store.add_user_message(cid, f"question {i}", parent_id=parent)
+        a = store.begin_reply(cid, q, "o4-mini")
+        store.finish_reply(a, "done", text=f"answer {i}")
+        parent = a
+    window.open_conversation(cid)
+    text = window.view.toPlainText()
+    assert "answer 149" in text and "question 0\n" not in text
+    assert "Show 220 earlier messages" in text
+    click_link(qtbot, window, "Show 220 earlier messages")
+    assert "question 0" in window.view.toPlainText()
