@@ -438,8 +438,10 @@ def _transport_error(
         return errors.ConnectFailed(
             f"The base URL {endpoint.base_url} is not an http:// or https:// address."
         )
+    log.info("connection to %s dropped: %s", host, detail)
     return errors.Disconnected(
-        f"The connection to {host} dropped before the answer was complete ({detail})."
+        f"The connection to {host} dropped before the answer was complete. "
+        "The text so far is kept; try again."
     )
 
 

@@ -123,7 +123,9 @@ class ConversationView(ReplyView):
         return f'<img src="data:{mime};base64,{b64}" height="96"> '
 
     def begin_reply(self, m: StoredMessage | None, header: str = "") -> ReplyRenderer:
-        label = header or (m.model if m is not None and m.model else self.tr("Answer"))
+        if not header and m is not None and m.model:
+            header = m.model + (f" · {m.effort}" if m.effort else "")
+        label = header or self.tr("Answer")
         self.append_html(f'<p style="margin-top:14px"><b>{html.escape(label or "")}</b></p>')
         return self.add_reply()
 

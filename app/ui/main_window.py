@@ -127,6 +127,9 @@ class MainWindow(QMainWindow):
 
         self.status = QLabel(right)
         self.status.setAccessibleName(self.tr("Status"))
+        status_font = self.status.font()
+        status_font.setBold(True)
+        self.status.setFont(status_font)
         column.addWidget(self.status)
         self.composer = ComposerPanel(services.settings, right)
         column.addWidget(self.composer)

@@ -157,7 +157,7 @@ class ReplyRenderer:
     waits for a timer (or `flush()`), so a fast stream costs a few dozen updates a second
     instead of one per event-loop turn, and an update takes at most max_chars new characters
     (the rest follows on the next event-loop turns), so a burst never blocks the GUI for long.
-    With 0, every append() and finish() renders at once.
+    With 0, every append() renders at once. finish() always does.
     """
 
     def __init__(
@@ -225,13 +225,8 @@ class ReplyRenderer:
 
     @property
     def finished(self) -> bool:
-        """finish() was called (the document may still be catching up: see settled)."""
+        """finish() was called: the whole reply, rendered as final, is in the document."""
         return self._finished
-
-    @property
-    def settled(self) -> bool:
-        """Everything, rendered as final, is in the document."""
-        return self._final_done
 
     @property
     def pending(self) -> int:
@@ -285,19 +280,15 @@ class ReplyRenderer:
             self._update(upto=len(self._src))
 
     def finish(self) -> None:
-        """The reply is complete: render the open tail as final (and resolve link references
-        defined after their use, which needs the whole text once). Throttled and far behind,
-        the renderer gets there over the next event-loop turns (see settled, flush())."""
+        """The reply is complete: render what is pending and the open tail as final, now (and
+        resolve link references defined after their use, which needs the whole text once)."""
         if self._detached or self._finished:
             return
         if self._pending_cr:
             self._pending_cr = False
             self._src += "\n"
         self._finished = True
-        if self._timer is None or self.pending <= self._max_chars or self._max_chars <= 0:
-            self.flush()
-        elif not self._timer.isActive():
-            self._timer.start(0)
+        self.flush()
 
     def set_dark(self, dark: bool) -> None:
         if dark != self._dark and not self._detached:
@@ -355,18 +346,15 @@ class ReplyRenderer:
         )
 
     def _step(self) -> None:
-        """One throttled update: at most max_chars new characters, then the next turn."""
-        if self._detached:
+        """One throttled update: at most max_chars new characters; more on the next turn."""
+        if self._detached or self._finished:
             return
         upto = len(self._src)
         if 0 < self._max_chars < self.pending:
             upto = self._rendered_to + self._max_chars
-        if self._finished and upto == len(self._src):
-            if not self._final_done:
-                self._render_final()
-        elif upto > self._rendered_to:
+        if upto > self._rendered_to:
             self._update(upto=upto)
-        if self._timer is not None and (self.pending or (not self._final_done and self._finished)):
+        if self._timer is not None and self.pending:
             self._timer.start(0)
 
     def _render_final(self) -> None:
