@@ -21,7 +21,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from tests import fakeserver as fs  # noqa: E402
 
-ANSWER = """The build fails because the cache directory belongs to **root**, so `npm` cannot write to it.
+ANSWER = """The build fails because the cache directory belongs to **root**, so `npm` cannot \
+write to it.
 
 Fix the owner, then run the build again:
 
