@@ -27,7 +27,7 @@ from app.core.store import Conversation, HistoryError, Store
 ID_ROLE = Qt.ItemDataRole.UserRole
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
 UNDO_MS = 8000
-PAGE = 200
+PAGE = 60
 _MARK = ("\x02", "\x03")
 
 
@@ -61,8 +61,13 @@ class Sidebar(QWidget):
 
         self.list = QListWidget()
         self.list.setAccessibleName(self.tr("Conversations"))
-        self.list.setUniformItemSizes(False)
-        self.list.setWordWrap(True)
+        # One line of title, one of date: every row the same height, so a long history lays
+        # out in constant time; more rows load as the list is scrolled to its end.
+        self.list.setUniformItemSizes(True)
+        self.list.setWordWrap(False)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self._limit = PAGE
+        self.list.verticalScrollBar().valueChanged.connect(self._maybe_more)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
         self.list.itemActivated.connect(self._activated)
@@ -114,12 +119,13 @@ class Sidebar(QWidget):
             if query:
                 self._show_hits(query)
             else:
-                self._show_conversations(self.store.list_conversations(limit=PAGE))
+                self._show_conversations(self.store.list_conversations(limit=self._limit))
         except HistoryError as exc:
             self.failed.emit(exc.message)
 
     def _show_conversations(self, convs: list[Conversation]) -> None:
         self.list.clear()
+        self.list.setUniformItemSizes(True)
         for c in convs:
             if c.id == self._pending_delete:
                 continue
@@ -134,9 +140,19 @@ class Sidebar(QWidget):
                 item.setSelected(True)
                 self.list.setCurrentItem(item)
 
+    def _maybe_more(self, value: int) -> None:
+        bar = self.list.verticalScrollBar()
+        if self.search.text().strip() or value < bar.maximum() or bar.maximum() == 0:
+            return
+        if self.list.count() >= self._limit:
+            self._limit += PAGE
+            self.refresh()
+            bar.setValue(value)
+
     def _show_hits(self, query: str) -> None:
         hits = self.store.search(query, limit=50, markers=_MARK)
         self.list.clear()
+        self.list.setUniformItemSizes(False)
         for h in hits:
             if h.conversation_id == self._pending_delete:
                 continue

@@ -108,3 +108,19 @@ def test_delete_is_carried_out_when_undo_expires(qtbot, sidebar, store, monkeypa
     sidebar.delete_selected()
     qtbot.waitUntil(lambda: not sidebar.undo_bar.isVisible(), timeout=2000)
     assert store.count_conversations() == 0
+
+
+def test_long_history_loads_more_rows_when_scrolled_to_the_end(qtbot, sidebar, store) -> None:
+    for i in range(130):
+        cid = store.create_conversation()
+        store.add_user_message(cid, f"conversation {i}")
+    sidebar.resize(260, 300)
+    sidebar.refresh()
+    assert sidebar.list.count() == 60
+    bar = sidebar.list.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(bar.maximum())
+    qtbot.waitUntil(lambda: sidebar.list.count() == 120)
+    qtbot.waitUntil(lambda: bar.maximum() > bar.value())
+    bar.setValue(bar.maximum())
+    qtbot.waitUntil(lambda: sidebar.list.count() == 130)
