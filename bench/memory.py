@@ -10,14 +10,13 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 PARAGRAPH = (
     "The build fails because the linker cannot find `libfoo.so`. Check `LD_LIBRARY_PATH`, "
@@ -43,17 +42,9 @@ def build_history(home: Path, messages: int) -> None:
 
 
 def launch(mode: str, env: dict[str, str]) -> float:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "_launch.py"), mode, repr(time.time()), "rss"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"{mode} failed: {out.stderr}")
-    return float(out.stdout.strip().splitlines()[-1])
+    from startup import launch as run
+
+    return run(mode, env, "rss")
 
 
 def main() -> None:

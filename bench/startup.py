@@ -22,14 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def launch(mode: str, env: dict[str, str]) -> float:
-    t0 = time.time()
+def launch(mode: str, env: dict[str, str], *extra: str) -> float:
+    """Run bench/_launch.py in a fresh process and return the number it prints last."""
     out = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "_launch.py"), mode, repr(t0)],
+        [sys.executable, str(ROOT / "bench" / "_launch.py"), mode, repr(time.time()), *extra],
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         cwd=ROOT,
     )
     if out.returncode != 0:
