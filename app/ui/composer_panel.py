@@ -318,6 +318,15 @@ class ComposerPanel(QWidget):
         else:
             self._request_send()
 
+    def send_preset(self, prompt: str) -> None:
+        """One-click preset: send `prompt` (followed by anything already typed) with the
+        attached images, as if it had been typed and Enter pressed."""
+        if self._busy:
+            return
+        typed = self.text().strip()
+        self.set_text(f"{prompt}\n\n{typed}" if typed else prompt)
+        self._request_send()
+
     def _request_send(self) -> None:
         if self._busy:
             return

@@ -27,6 +27,7 @@ from app.core import errors, providers
 from app.core.store import HistoryError, Store
 from app.core.types import Effort
 from app.ui.composer_panel import ComposerPanel
+from app.ui.presets import PresetBar
 from app.ui.services import Services
 from app.ui.sidebar import Sidebar
 
@@ -131,6 +132,8 @@ class MainWindow(QMainWindow):
         status_font.setBold(True)
         self.status.setFont(status_font)
         column.addWidget(self.status)
+        self.presets = PresetBar(services.settings.prompt_presets, right)
+        column.addWidget(self.presets)
         self.composer = ComposerPanel(services.settings, right)
         column.addWidget(self.composer)
 
@@ -210,6 +213,7 @@ class MainWindow(QMainWindow):
         comp, side = self.composer, self.sidebar
         comp.sendRequested.connect(self.send)
         comp.stopRequested.connect(self.stop)
+        self.presets.presetChosen.connect(comp.send_preset)
         side.conversationActivated.connect(self.open_conversation)
         side.newChatRequested.connect(self.new_chat)
         side.conversationDeleted.connect(self._on_deleted)
@@ -345,6 +349,7 @@ class MainWindow(QMainWindow):
         self.services.settings = settings
         self.composer.set_send_key(settings.send_key)
         self.composer.set_model(settings.model)
+        self.presets.set_presets(settings.prompt_presets)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             self._dark = apply_theme(app, settings.theme)

@@ -319,3 +319,29 @@ def test_long_conversation_opens_with_its_newest_messages(qtbot, window) -> None
     assert "Show 220 earlier messages" in text
     click_link(qtbot, window, "Show 220 earlier messages")
     assert "question 0" in window.view.toPlainText()
+
+
+def test_one_click_preset_sends_with_the_attached_image(qtbot, window, server) -> None:
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(400, 300, QImage.Format.Format_RGB32)
+    image.fill(QColor(200, 30, 30))
+    window.composer.add_image_bytes(_png(image), "error.png")
+    qtbot.waitUntil(lambda: not window.composer.preparing)
+    button = next(b for b in window.presets.buttons if b.text() == "Explain this")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    idle(qtbot, window)
+    content = server.chat_requests[0].json["messages"][-1]["content"]
+    assert content[0]["type"] == "text" and content[0]["text"].startswith("Explain")
+    assert content[1]["image_url"]["url"].startswith("data:image/png;base64,")
+    assert window.composer.images() == []
+
+
+def _png(image) -> bytes:
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buf, "PNG")
+    return bytes(data.data())
