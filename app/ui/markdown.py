@@ -30,6 +30,7 @@ from pygments.token import _TokenType
 from pygments.util import ClassNotFound
 
 COPY_SCHEME = "askshot-copy"
+OPEN_FENCE = "askshot-open"  # Token.meta key: a fence still streaming in (no closing line yet)
 SAFE_LINK_SCHEMES = ("http:", "https:", "mailto:")
 _DATA_IMAGE_PREFIXES = tuple(
     f"data:image/{kind};base64," for kind in ("png", "jpeg", "gif", "webp")
@@ -255,14 +256,14 @@ class QtHtmlRenderer(RendererHTML):
     def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         token = tokens[idx]
         lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
-        return self._code(token.content, lang, env)
+        return self._code(token.content, lang, env, still_open=bool(token.meta.get(OPEN_FENCE)))
 
     def code_block(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
         return self._code(tokens[idx].content, "", env)
 
-    def _code(self, content: str, lang: str, env: EnvType) -> str:
+    def _code(self, content: str, lang: str, env: EnvType, *, still_open: bool = False) -> str:
         ctx = self._ctx(env)
         code = content[:-1] if content.endswith("\n") else content
         n = ctx.first_code_block + len(ctx.code_blocks)
@@ -270,6 +271,15 @@ class QtHtmlRenderer(RendererHTML):
         t = ctx.theme
         body = _highlight(code, lang, t.pygments_style) if code else "&nbsp;"
         name = _esc(lang.lstrip("{.").rstrip("}")) if lang else "&nbsp;"
+        if still_open:
+            # While it streams in: shaded blocks, no table. Inserting or removing a table makes
+            # Qt re-scan every frame of the document, and the open block is replaced per update.
+            return (
+                f'<p style="background-color:{t.code_bg}; color:{t.code_header_fg}; '
+                f'font-size:small; margin-top:4px; margin-bottom:0">{name}</p>'
+                f'<pre style="background-color:{t.code_bg}; color:{t.code_fg}; margin-top:0; '
+                f'margin-bottom:8px; white-space:pre-wrap">{body}</pre>\n'
+            )
         href = _attr(copy_href(n, ctx.copy_prefix))
         return (
             f'<table width="100%" cellspacing="0" cellpadding="6" border="0" '

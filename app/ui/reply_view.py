@@ -2,10 +2,11 @@
 
 `ReplyRenderer` owns one region of a document: an anchor block it creates, then the reply's
 blocks. The growing text is split into top-level Markdown blocks; blocks that can no longer
-change (a blank line, then a complete line starting a new top-level block) are rendered once and
-kept, and only the open tail is re-rendered on each `append()`: its old blocks are removed
-between two stored positions and the new HTML is inserted there. So an update costs the size of
-the open block, not of the reply.
+change (see `_commit_point`) are rendered once and kept, and only the open tail is re-rendered
+on each update: its old blocks are removed between two stored positions and the new HTML is
+inserted there. So an update costs the size of the open block, not of the reply. (A fence that
+is still open is drawn without a table: Qt re-scans all frames of a document whenever a table
+is inserted or removed, which would make each update cost the size of the reply again.)
 
 Several replies share one document (one scrolling view, selection and search across messages):
 each renderer keeps its positions relative to its anchor cursor, which Qt moves when text before
@@ -371,6 +372,9 @@ class ReplyRenderer:
         env: dict[str, Any] = {"references": dict(self._refs)}
         tokens = md.parser().parse(tail, env)
         split, line = (len(tokens), None) if final else _commit_point(tail, tokens)
+        last = tokens[-1] if tokens else None
+        if not final and last and last.type == "fence" and _fence_open(tail.split("\n"), last):
+            last.meta[md.OPEN_FENCE] = True  # drawn without a table while it grows
         commit_html: str | None = None
         first_code = len(self._committed_codes)
         if split:
@@ -472,6 +476,15 @@ class ReplyRenderer:
             self.on_updated()
 
 
+def _fence_open(lines: list[str], fence: Token) -> bool:
+    """True if the fence has no closing line yet (it runs to the end of the text)."""
+    if fence.map is None:
+        return False
+    body = lines[fence.map[0] : fence.map[1]]
+    last = body[-1].strip(" ") if len(body) > 1 else ""
+    return not (len(last) >= len(fence.markup) and last == fence.markup[0] * len(last))
+
+
 def _line_offset(text: str, line: int) -> int:
     """Character offset where `line` (0-based) starts."""
     pos = 0
@@ -480,27 +493,36 @@ def _line_offset(text: str, line: int) -> int:
     return pos
 
 
+# top-level blocks that end by their own syntax, and how many tokens each spans
+_SELF_CLOSED = {"fence": 1, "hr": 1, "heading_open": 3}
+
+
 def _commit_point(tail: str, tokens: list[Token]) -> tuple[int, int | None]:
     """Where the tail can be cut: (index of the first token to keep open, its source line).
 
-    A top-level block is final once a later top-level block starts on a complete line right
-    after a blank line: nothing that follows can pull that line back into an earlier block
-    (lazy continuation stops at a blank line; list items and indented code continue only when
-    the parser says so, and it said this line starts a new block). Requiring the line to be
-    complete keeps a half-received line ("``" becoming "```x`", "1" becoming "1. item") from
-    deciding. Link reference definitions are the one non-local construct: finish() handles
-    them."""
+    Blocks before a top-level block that starts on a complete line right after a blank line
+    are final: nothing that follows can pull that line back into an earlier block (lazy
+    continuation stops at a blank line; list items and indented code continue only when the
+    parser says so, and it said this line starts a new block). So is everything up to the end
+    of a top-level fence with its closing line, an ATX or setext heading or a rule, once their
+    last line is complete: they end by their own syntax and had already ended what came
+    before. Complete lines only: a half-received line ("``" becoming "```x`", "1" becoming
+    "1. item") must not decide. Link reference definitions are the one non-local construct:
+    finish() handles them."""
     lines = tail.split("\n")
-    complete = len(lines) - 1
+    complete = len(lines) - 1  # lines[:complete] end with a newline
     best: tuple[int, int | None] = (0, None)
     for i, token in enumerate(tokens):
-        if i == 0 or token.level != 0 or token.nesting < 0 or token.map is None:
+        if token.level != 0 or token.nesting < 0 or token.map is None:
             continue
-        line = token.map[0]
-        if line >= complete:
+        start, end = token.map
+        if start >= complete:
             break
-        if line > 0 and not lines[line - 1].strip(" \t"):
-            best = (i, line)
+        if i > 0 and start > 0 and not lines[start - 1].strip(" \t"):
+            best = (i, start)
+        span = _SELF_CLOSED.get(token.type)
+        if span and end <= complete and not (token.type == "fence" and _fence_open(lines, token)):
+            best = (i + span, end)
     return best
 
 

@@ -206,6 +206,7 @@ LINES = [
     "---", "===", "- [ ] task", "[r]: https://e.com", "[r] and [s]", "  continued", "<div>",
     "\t tab", "  ", "- ", "1.", "> > deep", "> - in quote", "1. > quoted", "**bold `co", "de` x**",
     "| a \\| b |", "    - code?", "\u05e9\u05dc\u05d5\u05dd", "#", "- # h", "![i](http://e.com/i.png)",
+    "``` x`", "````", "#h", "  ```", "   # h", "***", "Setext", "==", "  ~~~",
 ]  # fmt: skip
 
 
@@ -647,3 +648,22 @@ def test_a_burst_is_rendered_in_bounded_steps(qtbot: QtBot, view: ReplyView) -> 
     assert all(a - b <= 500 for a, b in itertools.pairwise(steps) if b)
     once_doc, _ = render_once(text)
     assert block_signature(view.document()) == block_signature(once_doc)
+
+
+def test_an_open_fence_streams_without_a_table(view: ReplyView) -> None:
+    def tables() -> int:
+        frames = view.document().rootFrame().childFrames()
+        return sum(isinstance(f, QTextTable) for f in frames)
+
+    r = view.add_reply(min_interval=0)
+    r.append("Code:\n\n```python\nimport os\n")
+    assert tables() == 0 and "import os" in view.document().toPlainText()
+    assert r.code_block(0) == "import os"  # already copyable as it streams
+    r.append("print(os.sep)\n```\n")
+    assert tables() == 1  # closed: the framed block with its Copy link
+    r.append("\n")
+    assert r.stats.last_source_chars == 1  # and final at once: the open tail is empty
+    r.append("\nmore\n\n```\nunclosed")
+    assert tables() == 1
+    r.finish()  # a reply that ends inside a fence gets the framed block too
+    assert tables() == 2
