@@ -26,6 +26,9 @@ def main() -> None:
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication, QWidget
 
+    if mode != "bare":
+        import app.ui.pyside_fix
+
     app = QApplication([sys.argv[0]])
     window: QWidget
 

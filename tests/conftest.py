@@ -3,12 +3,18 @@ it leaves a thread running."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# The same guard the app applies at start-up (PySide6 6.12.0 on Python 3.11); without Qt in
+# the environment the core tests still run.
+with contextlib.suppress(ImportError):
+    import app.ui.pyside_fix  # noqa: F401
 
 _ENV_TO_CLEAR = (
     "OPENAI_API_KEY",

@@ -20,8 +20,6 @@ mailto links and only on a click, and keeps the newest text in view while the us
 
 from __future__ import annotations
 
-import ctypes
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -30,7 +28,7 @@ from typing import Any
 
 import shiboken6
 from markdown_it.token import Token
-from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QDesktopServices,
     QGuiApplication,
@@ -52,37 +50,6 @@ _DUMMY_HTML = f'<p style="margin:0">{_DUMMY}</p>'
 _KEEP = QTextCursor.MoveMode.KeepAnchor
 UPDATE_INTERVAL = 0.03  # seconds: a view renders a streaming reply about 33 times a second
 MAX_CHARS_PER_UPDATE = 1500  # new characters per update when throttled: bounds each GUI stall
-
-
-class _Probe(QObject):
-    ping = Signal()
-
-
-def protect_singletons() -> bool:
-    """Work around PySide6 6.12.0 on CPython < 3.12: each call of a bound method that returns
-    void drops a reference to None, and each Signal.emit() one to True (3.12 made them
-    immortal, the binding relies on it). After a few thousand calls the interpreter aborts
-    ("none_dealloc", "bool_dealloc"); a long streamed reply is many thousand. When the bug is
-    seen, None, True and False get huge reference counts, i.e. become immortal as in 3.12.
-    Returns True if it had to. Cheap and idempotent; a no-op on fixed versions."""
-    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
-        return False
-    probe = _Probe()
-    before = sys.getrefcount(None), sys.getrefcount(True)
-    for _ in range(16):
-        probe.setObjectName("")
-        probe.ping.emit()
-    after = sys.getrefcount(None), sys.getrefcount(True)
-    if before[0] - after[0] < 16 and before[1] - after[1] < 16:
-        return False
-    for singleton in (None, True, False):
-        refcnt = ctypes.c_ssize_t.from_address(id(singleton))  # ob_refcnt, the first field
-        if refcnt.value < 1 << 40:
-            refcnt.value += 1 << 41
-    return True
-
-
-protect_singletons()
 
 
 def _tr(text: str) -> str:

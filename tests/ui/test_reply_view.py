@@ -33,7 +33,8 @@ from PySide6.QtWidgets import QTextBrowser
 from pytestqt.qtbot import QtBot
 
 from app.ui import markdown as md
-from app.ui.reply_view import ReplyRenderer, ReplyView, is_dark_palette, protect_singletons
+from app.ui.pyside_fix import protect_singletons
+from app.ui.reply_view import ReplyRenderer, ReplyView, is_dark_palette
 from tests import fakeserver as fs
 
 PIXEL = (  # a 1x1 PNG
