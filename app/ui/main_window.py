@@ -11,7 +11,7 @@ import logging
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, QUrl
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from app.ui.chat import ChatController
     from app.ui.conversation_view import ConversationView
     from app.ui.first_run import FirstRunPanel
+    from app.ui.screenshot_flow import ScreenshotFlow
 
 log = logging.getLogger("askshot.ui")
 
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self._painted = False  # set by the first paint; heavier work waits for it
+        self._shots: ScreenshotFlow | None = None
         self.services = services
         self._client = client
         self._owns_client = client is None
@@ -92,8 +94,15 @@ class MainWindow(QMainWindow):
         self.settings_button.setAccessibleName(self.tr("Settings"))
         self.settings_button.setToolTip(self.tr("Settings (Ctrl+,)"))
         self.settings_button.clicked.connect(self.open_settings)
+        self.shot_button = QPushButton(self.tr("Screenshot"), header)
+        self.shot_button.setAccessibleName(self.tr("Take a screenshot"))
+        self.shot_button.setToolTip(
+            self.tr("Select part of the screen to ask about (Ctrl+Shift+A)")
+        )
+        self.shot_button.clicked.connect(lambda: self.take_screenshot())
         row.addWidget(self.title_label, 1)
         row.addWidget(self.cost_label)
+        row.addWidget(self.shot_button)
         row.addWidget(self.settings_button)
 
         self.stack = QStackedWidget(right)
@@ -225,6 +234,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+K", self.sidebar.focus_search),
             ("Ctrl+L", self.composer.focus_text),
             ("Ctrl+,", self.open_settings),
+            ("Ctrl+Shift+A", self.take_screenshot),
             ("Esc", self._escape),
         ):
             QShortcut(QKeySequence(seq), self, slot)
@@ -252,6 +262,30 @@ class MainWindow(QMainWindow):
         if self.chat.send(text, images, model, effort):
             self.composer.clear()
             self.edit_banner.hide()
+
+    def take_screenshot(self, mode: str = "region") -> None:
+        """Capture → select a region → mark it up → the image lands in the composer, the focus
+        in the text box, ready for a question."""
+        if self._shots is None:
+            from app.ui.screenshot_flow import ScreenshotFlow
+
+            self._shots = ScreenshotFlow(self, self._own_windows)
+            self._shots.imageReady.connect(self._add_screenshot)
+            self._shots.failed.connect(lambda text: self.composer.show_error(text))
+        self._shots.start(mode)  # type: ignore[arg-type]
+
+    def _own_windows(self) -> list[QWidget]:
+        from PySide6.QtWidgets import QApplication
+
+        return [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+
+    def _add_screenshot(self, image: QImage) -> None:
+        from app.ui.attachments import qimage_to_pil
+
+        self.composer.add_image_pil(qimage_to_pil(image, "Screenshot"), "Screenshot")
+        self.raise_()
+        self.activateWindow()
+        self.composer.focus_text()
 
     def new_chat(self) -> None:
         self.chat.new_chat()
