@@ -8,6 +8,7 @@ a BackgroundCall and hand back the prepared image plus a small PNG thumbnail.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
@@ -109,6 +110,13 @@ def qimage_to_pil(image: QImage, name: str) -> Image.Image:
         raise ImageError(f"{name} is empty.")
     from PIL import Image
 
+    if not image.hasAlphaChannel():
+        # Screen captures: read Qt's 32-bit pixels (B, G, R, X in memory on little-endian
+        # machines) straight into an RGB image; Pillow unpacks them in C, with no RGBA detour.
+        rgb32 = image.convertToFormat(QImage.Format.Format_RGB32)
+        mode = "BGRX" if sys.byteorder == "little" else "XRGB"
+        size = (rgb32.width(), rgb32.height())
+        return Image.frombytes("RGB", size, rgb32.constBits(), "raw", mode, rgb32.bytesPerLine(), 1)
     rgba = image.convertToFormat(QImage.Format.Format_RGBA8888)
     raw = bytes(rgba.constBits())
     size = (rgba.width(), rgba.height())

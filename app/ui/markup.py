@@ -125,6 +125,10 @@ def flatten(image: QImage, annotations: Sequence[Annotation]) -> QImage:
     a null image or crops that leave nothing."""
     if image.isNull():
         raise ValueError("cannot flatten a null image")
+    if not annotations and image.format() == QImage.Format.Format_RGB32 and not image.textKeys():
+        # Nothing to draw, no alpha to flatten, no metadata to drop (a plain screen capture):
+        # a copy-on-write handle is a new value without copying 33 MB of a 4K screen.
+        return QImage(image)
     out = QImage(image.size(), QImage.Format.Format_RGB32)
     out.fill(Qt.GlobalColor.white)
     with _painter(out) as p:

@@ -13,7 +13,7 @@ from typing import TypeAlias, cast
 import pytest
 from PIL import Image, ImageChops
 from PySide6.QtCore import QPoint, QPointF, QRect, Qt
-from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtGui import QColor, QGuiApplication, QImage
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -491,8 +491,9 @@ def test_flatten_refuses_a_crop_that_leaves_nothing() -> None:
 def test_flatten_returns_a_new_image() -> None:
     source = to_qimage(screenshot(100, 80))
     out = flatten(source, [])
-    assert out.cacheKey() != source.cacheKey()
     assert out.format() == QImage.Format.Format_RGB32
+    out.setPixelColor(0, 0, QColor(1, 2, 3))  # a value: changing it leaves the source alone
+    assert source.pixelColor(0, 0) != QColor(1, 2, 3)
 
 
 # -- where it lives ---------------------------------------------------------------------------
