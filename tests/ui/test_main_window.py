@@ -345,3 +345,21 @@ def _png(image) -> bytes:
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
     image.save(buf, "PNG")
     return bytes(data.data())
+
+
+@pytest.mark.parametrize("keep", [True, False])
+@pytest.mark.qt_log_ignore("This plugin does not support raise")  # offscreen: no window stacking
+def test_screenshots_in_history_follow_the_setting(qtbot, window, server, keep) -> None:
+    from PySide6.QtGui import QColor, QImage
+
+    window.services.settings.keep_screenshots = keep
+    image = QImage(64, 48, QImage.Format.Format_RGB32)
+    image.fill(QColor(0, 90, 200))
+    window._add_screenshot(image)
+    qtbot.waitUntil(lambda: not window.composer.preparing)
+    send(qtbot, window, "what is this?")
+    idle(qtbot, window)
+    parts = server.chat_requests[0].json["messages"][-1]["content"]
+    assert any(p["type"] == "image_url" for p in parts), "the image is always sent"
+    question = stored(window)[0]
+    assert len(question.images) == (1 if keep else 0)
