@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import fakeserver as fs
+
 # The same guard the app applies at start-up (PySide6 6.12.0 on Python 3.11); without Qt in
 # the environment the core tests still run.
 with contextlib.suppress(ImportError):
@@ -39,6 +41,13 @@ def askshot_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("ASKSHOT_HOME", str(home))
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     return home
+
+
+@pytest.fixture
+def server() -> Iterator[fs.FakeServer]:
+    """The loopback OpenAI-compatible test server, stopped after the test."""
+    with fs.FakeServer() as srv:
+        yield srv
 
 
 @pytest.fixture(autouse=True)

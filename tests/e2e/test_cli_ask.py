@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,12 +17,6 @@ from tests import fakeserver as fs
 
 KEY = "sk-test-cli-SECRET-987654321"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def server() -> Iterator[fs.FakeServer]:
-    with fs.FakeServer() as srv:
-        yield srv
 
 
 def cli_env(server: fs.FakeServer | None, **extra: str) -> dict[str, str]:

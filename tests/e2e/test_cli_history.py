@@ -10,18 +10,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from tests import fakeserver as fs
 from tests.e2e.test_cli_ask import ROOT, askshot, cli_env
-
-
-@pytest.fixture
-def server() -> Iterator[fs.FakeServer]:
-    with fs.FakeServer() as srv:
-        yield srv
 
 
 def history(*args: str, env: dict[str, str]):

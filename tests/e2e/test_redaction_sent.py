@@ -47,12 +47,6 @@ def collect_on_gui_thread() -> Iterator[None]:
 
 
 @pytest.fixture
-def server() -> Iterator[fs.FakeServer]:
-    with fs.FakeServer() as srv:
-        yield srv
-
-
-@pytest.fixture
 def client() -> Iterator[ChatClient]:
     c = ChatClient(retry=RetryPolicy(initial_delay=0.01, max_delay=0.05))
     yield c

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 import pytest
 
 from app.core.client import ChatClient, RetryPolicy
-from tests import fakeserver as fs
 
 
 @pytest.fixture(autouse=True)
@@ -24,12 +23,6 @@ def collect_on_gui_thread() -> Iterator[None]:
     yield
     gc.collect()
     gc.enable()
-
-
-@pytest.fixture
-def server() -> Iterator[fs.FakeServer]:
-    with fs.FakeServer() as srv:
-        yield srv
 
 
 @pytest.fixture

@@ -25,12 +25,6 @@ SCHEMA_PATH = (
 
 
 @pytest.fixture
-def server() -> Iterator[fs.FakeServer]:
-    with fs.FakeServer() as srv:
-        yield srv
-
-
-@pytest.fixture
 def client() -> Iterator[ChatClient]:
     c = ChatClient(retry=RetryPolicy(initial_delay=0.01, max_delay=0.05), rng=random.Random(1))
     yield c
