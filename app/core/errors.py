@@ -22,6 +22,7 @@ AskshotError                 .message is the sentence to show; .kind a stable id
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 _SECRETS = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+\S+)")
 
@@ -129,3 +130,15 @@ class ServerError(ApiError):
 
 class StreamError(ApiError):
     kind = "stream"
+
+
+class HistoryError(AskshotError):
+    """The history could not be read or written. `reason` is a stable id: corrupt, full, busy,
+    readonly, io, newer, foreign, missing, migration."""
+
+    kind = "history"
+
+    def __init__(self, message: str, *, reason: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.path = path

@@ -108,6 +108,23 @@ def open_database(path: Path, busy_timeout: float) -> tuple[sqlite3.Connection, 
         raise err from exc
 
 
+def _wal_mode(conn: sqlite3.Connection, busy_timeout: float) -> str:
+    """Switch to write-ahead logging (a no-op when the file already uses it). Changing the
+    journal mode does not wait in SQLite's busy handler: when another process is creating or
+    migrating the same file at this moment, retry until the busy timeout instead of failing."""
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0])
+            if mode == "wal":
+                return mode
+            return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            if error_reason(exc) != "busy" or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _open_database(path: Path, busy_timeout: float) -> tuple[sqlite3.Connection, Path | None]:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     marker = path.with_name(path.name + DAMAGED_SUFFIX)
@@ -133,7 +150,7 @@ def _open_database(path: Path, busy_timeout: float) -> tuple[sqlite3.Connection,
         marker.unlink(missing_ok=True)
         if version > SCHEMA_VERSION:  # the header was stale: newer pages still in the WAL
             raise newer_error(path, version)
-        if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
+        if _wal_mode(conn, busy_timeout) != "wal":
             raise HistoryError(
                 f"The history file {path} cannot use write-ahead logging (is it on a network "
                 "drive?).",

@@ -9,21 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from app.core.errors import AskshotError
+from app.core.errors import HistoryError as HistoryError  # re-exported: store modules use it
 from app.core.types import Role, Usage
-
-
-class HistoryError(AskshotError):
-    """The history could not be read or written. `reason` is a stable id: corrupt, full, busy,
-    readonly, io, newer, foreign, missing, migration."""
-
-    kind = "history"
-
-    def __init__(self, message: str, *, reason: str, path: Path | None = None) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.path = path
-
 
 _KNOWN = {
     sqlite3.SQLITE_CORRUPT: "corrupt",

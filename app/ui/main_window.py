@@ -24,20 +24,21 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import errors, providers
-from app.core.store import HistoryError, Store
+from app.core.errors import HistoryError
 from app.core.types import Effort
 from app.ui.composer_panel import ComposerPanel
 from app.ui.presets import PresetBar
 from app.ui.services import Services
-from app.ui.sidebar import Sidebar
 
 if TYPE_CHECKING:
     from app.core.client import ChatClient
     from app.core.settings import Settings
+    from app.core.store import Store
     from app.ui.chat import ChatController
     from app.ui.conversation_view import ConversationView
     from app.ui.first_run import FirstRunPanel
     from app.ui.screenshot_flow import ScreenshotFlow
+    from app.ui.sidebar import Sidebar
 
 log = logging.getLogger("askshot.ui")
 
@@ -53,12 +54,13 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self._painted = False  # set by the first paint; heavier work waits for it
+        self._closed = False
         self._shots: ScreenshotFlow | None = None
         self.services = services
         self._client = client
         self._owns_client = client is None
         self._owns_store = store is None
-        self.store = store if store is not None else Store.open(services.paths)
+        self._store = store  # opened after the first paint (or on first use) when not given
         self.first_run: FirstRunPanel | None = None
         self.setWindowTitle("Askshot")
         self.resize(1040, 720)
@@ -70,9 +72,11 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal, central)
         outer.addWidget(self.splitter)
 
-        self.sidebar = Sidebar(self.store, self.splitter)
+        # The conversation list (and SQLite behind it) is built right after the first paint.
+        self._sidebar: Sidebar | None = None
+        self._sidebar_slot = QWidget(self.splitter)
         right = QWidget(self.splitter)
-        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self._sidebar_slot)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([260, 780])
@@ -149,10 +153,20 @@ class MainWindow(QMainWindow):
         self._connect()
         self._shortcuts()
         self._restore_geometry()
-        self.sidebar.refresh()
         self.composer.focus_text()
-        if services.settings_warning:
-            self.view.add_notice(services.settings_warning)
+        self._opened = False
+        if store is not None:
+            self._open_history()
+
+    def _open_history(self) -> None:
+        """The history file, the conversation list and what start-up has to say about them.
+        Runs right after the first paint, so the window appears before SQLite is touched."""
+        if self._opened:
+            return
+        self._opened = True
+        self.sidebar.refresh()
+        if self.services.settings_warning:
+            self.view.add_notice(self.services.settings_warning)
         recovered = self._recover()
         if self.store.notice:
             self.view.add_notice(self.store.notice, error=True)
@@ -162,6 +176,14 @@ class MainWindow(QMainWindow):
                     "{0} answer(s) were cut off when Askshot last stopped; their text is kept."
                 ).format(recovered)
             )
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            from app.core.store import Store
+
+            self._store = Store.open(self.services.paths)
+        return self._store
 
     # -- set-up -------------------------------------------------------------------------------
 
@@ -218,20 +240,31 @@ class MainWindow(QMainWindow):
         c.fixRequested.connect(self._fix)
         c.editRequested.connect(self._begin_edit)
 
+    @property
+    def sidebar(self) -> Sidebar:
+        if self._sidebar is None:
+            from app.ui.sidebar import Sidebar
+
+            side = Sidebar(self.store)
+            self.splitter.replaceWidget(0, side)
+            self._sidebar_slot.deleteLater()
+            self._sidebar = side
+            side.conversationActivated.connect(self.open_conversation)
+            side.newChatRequested.connect(self.new_chat)
+            side.conversationDeleted.connect(self._on_deleted)
+            side.failed.connect(lambda text: self.view.add_notice(text, error=True))
+        return self._sidebar
+
     def _connect(self) -> None:
-        comp, side = self.composer, self.sidebar
+        comp = self.composer
         comp.sendRequested.connect(self.send)
         comp.stopRequested.connect(self.stop)
         self.presets.presetChosen.connect(comp.send_preset)
-        side.conversationActivated.connect(self.open_conversation)
-        side.newChatRequested.connect(self.new_chat)
-        side.conversationDeleted.connect(self._on_deleted)
-        side.failed.connect(lambda text: self.view.add_notice(text, error=True))
 
     def _shortcuts(self) -> None:
         for seq, slot in (
             ("Ctrl+N", self.new_chat),
-            ("Ctrl+K", self.sidebar.focus_search),
+            ("Ctrl+K", lambda: self.sidebar.focus_search()),
             ("Ctrl+L", self.composer.focus_text),
             ("Ctrl+,", self.open_settings),
             ("Ctrl+Shift+A", self.take_screenshot),
@@ -246,9 +279,13 @@ class MainWindow(QMainWindow):
         return super().event(e)
 
     def _after_first_paint(self) -> None:
-        """Work that must not delay the first paint: the conversation view, the key check."""
+        """Work that must not delay the first paint: the history, the conversation view, the
+        key check."""
+        if self._closed:
+            return
         if self._view is None:
             self._build_conversation()
+        self._open_history()
         try:
             self.services.endpoint()
         except errors.KeyError_ as exc:
@@ -438,13 +475,15 @@ class MainWindow(QMainWindow):
         qs.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._closed = True
         if self._chat is not None:
             self._chat.stop_and_wait()
-        self.sidebar.commit_delete()
+        if self._sidebar is not None:
+            self._sidebar.commit_delete()
         self.composer.shutdown()
         self._save_geometry()
-        if self._owns_store:
-            self.store.close()
+        if self._owns_store and self._store is not None:
+            self._store.close()
         if self._owns_client and self._client is not None:
             self._client.close()
             self._client = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QHideEvent, QKeySequence
@@ -22,7 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.store import Conversation, HistoryError, Store
+from app.core.errors import HistoryError
+
+if TYPE_CHECKING:
+    from app.core.store import Conversation, Store
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -37,9 +41,9 @@ class Sidebar(QWidget):
     conversationDeleted = Signal(int)
     failed = Signal(str)  # a sentence for the user (e.g. the history file is locked)
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.store = store
+        self._store = store
         self._pending_delete: int | None = None
         self.current_id: int | None = None
 
@@ -111,9 +115,19 @@ class Sidebar(QWidget):
         self._debounce.stop()  # no search against a store that may be closing
         super().hideEvent(event)
 
+    @property
+    def store(self) -> Store:
+        assert self._store is not None, "the sidebar has no history yet"
+        return self._store
+
+    def set_store(self, store: Store) -> None:
+        self._store = store
+
     # -- contents ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        if self._store is None:
+            return
         query = self.search.text().strip()
         try:
             if query:

@@ -242,7 +242,7 @@ def test_history_survives_a_restart_and_interrupted_text_is_shown(
     w.close()
 
     w2 = make_window(qtbot, client)
-    assert "cut off when Askshot last stopped" in w2.view.toPlainText()
+    qtbot.waitUntil(lambda: "cut off when Askshot last stopped" in w2.view.toPlainText())
     item = w2.sidebar.list.item(0)
     qtbot.mouseClick(
         w2.sidebar.list.viewport(),
