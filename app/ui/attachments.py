@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
-from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtCore import QMimeData, QSize, Signal
 from PySide6.QtGui import QGuiApplication, QIcon, QImage, QKeyEvent, QMouseEvent, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import ImageError
+from app.ui.lazy_qt import Qt
 
 if TYPE_CHECKING:  # Pillow and the image pipeline load on first use, not at start-up
     from PIL import Image
@@ -272,8 +273,6 @@ class AttachmentStrip(QScrollArea):
         self.setAccessibleName(self.tr("Attachments"))
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setWidgetResizable(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         inner = QWidget()
         self._row = QHBoxLayout(inner)
@@ -292,6 +291,7 @@ class AttachmentStrip(QScrollArea):
         self.setFixedHeight(THUMB_HEIGHT + 12 + extra)
 
     def add(self, key: int, name: str, png: bytes, details: str = "") -> Thumbnail:
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         thumb = Thumbnail(key, name, png, self.widget())
         if details:
             thumb.set_details(details)

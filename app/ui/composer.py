@@ -7,7 +7,7 @@ still pastes the clipboard's text.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtCore import QMimeData, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
@@ -18,6 +18,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from app.ui.attachments import might_attach, read_mime
+from app.ui.lazy_qt import Qt
 
 
 class Composer(QPlainTextEdit):

@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -50,6 +49,7 @@ from app.ui.attachments import (
     refit_image,
 )
 from app.ui.composer import Composer
+from app.ui.lazy_qt import Qt
 from app.ui.worker import BackgroundCall
 
 if TYPE_CHECKING:  # Pillow and the image pipeline load on first use, not at start-up
@@ -107,7 +107,6 @@ class ComposerPanel(QWidget):
         self.error_label = QLabel()
         self.error_label.setAccessibleName(self.tr("Error"))
         self.error_label.setWordWrap(True)
-        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setStyleSheet("color: #c62828;")
         self.error_label.hide()
 
@@ -121,10 +120,9 @@ class ComposerPanel(QWidget):
         self.composer.textChanged.connect(self._on_text_changed)
         self.composer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
-        self.attach_button = QToolButton()
+        self.attach_button = QPushButton()
         self.attach_button.setText(self.tr("Attach…"))
         self.attach_button.setIcon(QIcon.fromTheme("mail-attachment"))
-        self.attach_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.attach_button.setAccessibleName(self.tr("Attach images"))
         self.attach_button.setToolTip(
             self.tr("Attach images (you can also paste them or drop them on the message)")
@@ -213,7 +211,7 @@ class ComposerPanel(QWidget):
         self.composer.moveCursor(self.composer.textCursor().MoveOperation.End)
 
     def focus_text(self) -> None:
-        self.composer.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.composer.setFocus()
 
     def images(self) -> list[PreparedImage]:
         """The prepared images; while `preparing`, some may still be fitted for the last model."""
@@ -447,6 +445,8 @@ class ComposerPanel(QWidget):
 
     def _set_errors(self, messages: list[str]) -> None:
         self._errors = list(messages)
+        if self._errors:  # plain text: file names must never be read as markup
+            self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setText("\n".join(self._errors))
         self.error_label.setVisible(bool(self._errors))
 

@@ -10,7 +10,7 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QSettings, QTimer, QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -69,7 +69,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         outer = QVBoxLayout(central)
         outer.setContentsMargins(6, 6, 6, 6)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, central)
+        self.splitter = QSplitter(
+            parent=central
+        )  # horizontal; a keyword skips the Qt-enum overload
         outer.addWidget(self.splitter)
 
         # The conversation list (and SQLite behind it) is built right after the first paint.
@@ -118,7 +120,6 @@ class MainWindow(QMainWindow):
         self._chat: ChatController | None = None
         self.placeholder = QLabel(self.stack)
         self.placeholder.setAccessibleName(self.tr("Conversation"))
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.placeholder.setWordWrap(True)
         self.placeholder.setMargin(8)
         self.placeholder.setText(f"<i>{self._hint()}</i>")
@@ -423,7 +424,10 @@ class MainWindow(QMainWindow):
         self.presets.set_presets(settings.prompt_presets)
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            self._dark = apply_theme(app, settings.theme)
+            from app.ui.theme import system_is_dark
+
+            chosen = apply_theme(app, settings.theme)
+            self._dark = system_is_dark() if chosen is None else chosen
             if self._view is not None:
                 self._view.set_dark(self._dark)
         if self.first_run is not None and self.stack.currentWidget() is self.first_run:

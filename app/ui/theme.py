@@ -3,9 +3,10 @@ of our own, so it looks the same on every desktop; "system" follows the platform
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
+
+from app.ui.lazy_qt import Qt
 
 _DARK = {
     QPalette.ColorRole.Window: "#202124",
@@ -48,10 +49,12 @@ def dark_palette() -> QPalette:
     return pal
 
 
-def apply_theme(app: QApplication, theme: str) -> bool:
-    """Apply "system", "light" or "dark"; returns True when the result is dark."""
+def apply_theme(app: QApplication, theme: str) -> bool | None:
+    """Apply "system", "light" or "dark"; returns True when the result is dark, None for
+    "system" (the views follow the palette; asking the platform is left until after the first
+    paint, see system_is_dark)."""
     if theme == "system":
-        return system_is_dark()
+        return None
     fusion = QStyleFactory.create("Fusion")
     if fusion is not None:
         app.setStyle(fusion)
