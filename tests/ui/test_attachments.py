@@ -3,7 +3,6 @@ thumbnails with remove and preview, and fitting again when the model changes."""
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,26 +15,11 @@ from pytestqt.qtbot import QtBot
 
 from app.core import images
 from app.core.errors import ImageError
-from app.core.settings import Settings
 from app.ui.attachments import read_mime
 from app.ui.composer_panel import ComposerPanel
+from tests.ui.conftest import WAIT_MS
 
-WAIT_MS = 10_000
 WEB_HINT = "Drag the image file itself, or copy the image and paste it."
-
-
-@pytest.fixture
-def panel(qtbot: QtBot) -> Iterator[ComposerPanel]:
-    p = ComposerPanel(Settings())
-    qtbot.addWidget(p)
-    p.resize(720, 300)
-    p.show()
-    qtbot.waitExposed(p)
-    p.focus_text()
-    yield p
-    qtbot.waitUntil(lambda: not p.preparing, timeout=WAIT_MS)
-    p.shutdown()
-    gc.collect()  # on the GUI thread, not later from the next test's image thread
 
 
 @pytest.fixture

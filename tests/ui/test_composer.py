@@ -3,11 +3,8 @@ model and effort pickers, the estimate and the tab order."""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
@@ -17,22 +14,7 @@ from app.core.images import PreparedImage
 from app.core.settings import Settings
 from app.ui.composer import Composer
 from app.ui.composer_panel import ComposerPanel
-
-WAIT_MS = 10_000
-
-
-@pytest.fixture
-def panel(qtbot: QtBot) -> Iterator[ComposerPanel]:
-    p = ComposerPanel(Settings())
-    qtbot.addWidget(p)
-    p.resize(720, 260)
-    p.show()
-    qtbot.waitExposed(p)
-    p.focus_text()
-    yield p
-    qtbot.waitUntil(lambda: not p.preparing, timeout=WAIT_MS)
-    p.shutdown()
-    gc.collect()  # on the GUI thread, not later from the next test's image thread
+from tests.ui.conftest import WAIT_MS
 
 
 def ready(qtbot: QtBot, p: ComposerPanel) -> None:
