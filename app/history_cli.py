@@ -73,10 +73,7 @@ class HistoryWriter:
                 model=request.model, system_prompt=system
             )
         stored = (
-            [
-                NewImage(i.part.data, i.part.mime, i.part.width, i.part.height, i.tokens)
-                for i in images
-            ]
+            [NewImage.from_prepared(i) for i in images]
             if self.ctx.settings.keep_screenshots
             else []
         )

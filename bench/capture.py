@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 TARGET_MS = 150
 
 
@@ -97,23 +98,6 @@ def child(runs: int) -> dict[str, object]:
     }
 
 
-def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "3840x2160x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd) as f:
-        number = f.readline().strip()
-    if not number:
-        proc.kill()
-        raise SystemExit("Xvfb did not start (apt-get install xvfb)")
-    return proc, f":{number}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -122,7 +106,10 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.runs)), flush=True)
         return
-    xvfb, display = start_xvfb()
+    from tests.e2e.xserver import start_xvfb  # the same Xvfb start-up the tests use
+
+    xserver = start_xvfb(3840, 2160)
+    xvfb, display = xserver.proc, xserver.display
     try:
         env = {
             k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")

@@ -4,6 +4,7 @@ it leaves a thread running."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import threading
 import time
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.client import ChatClient, RetryPolicy
 from tests import fakeserver as fs
 
 # The same guard the app applies at start-up (PySide6 6.12.0 on Python 3.11); without Qt in
@@ -48,6 +50,24 @@ def server() -> Iterator[fs.FakeServer]:
     """The loopback OpenAI-compatible test server, stopped after the test."""
     with fs.FakeServer() as srv:
         yield srv
+
+
+@pytest.fixture
+def client() -> Iterator[ChatClient]:
+    """A ChatClient with short retry delays, closed after the test."""
+    c = ChatClient(retry=RetryPolicy(initial_delay=0.01, max_delay=0.05))
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def gc_on_this_thread() -> Iterator[None]:
+    """No automatic GC during the test (it could run on a worker thread and free Qt objects
+    there); collect on this, the GUI, thread afterwards instead, as the app does."""
+    gc.disable()
+    yield
+    gc.collect()
+    gc.enable()
 
 
 @pytest.fixture(autouse=True)

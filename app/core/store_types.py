@@ -7,10 +7,13 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from app.core.errors import HistoryError as HistoryError  # re-exported: store modules use it
 from app.core.types import Role, Usage
+
+if TYPE_CHECKING:
+    from app.core.images import PreparedImage
 
 _KNOWN = {
     sqlite3.SQLITE_CORRUPT: "corrupt",
@@ -66,6 +69,12 @@ class NewImage:
     width: int
     height: int
     tokens: int | None = None
+
+    @classmethod
+    def from_prepared(cls, image: PreparedImage) -> NewImage:
+        """The image as it was sent (fitted and encoded), with its token estimate."""
+        part = image.part
+        return cls(part.data, part.mime, part.width, part.height, image.tokens)
 
 
 @dataclass(frozen=True)

@@ -154,14 +154,7 @@ class ChatController(QObject):
                     0,
                 )
             )
-            stored = (
-                [
-                    NewImage(i.part.data, i.part.mime, i.part.width, i.part.height, i.tokens)
-                    for i in images
-                ]
-                if s.keep_screenshots
-                else []
-            )
+            stored = [NewImage.from_prepared(i) for i in images] if s.keep_screenshots else []
             question = self.store.add_user_message(
                 self.conversation_id, text, stored, parent_id=parent
             )

@@ -28,23 +28,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.dbus_config import BUS_CONFIG
+
 TOOLS = ("dbus-daemon", "gnome-keyring-daemon", "secret-tool")
 SECRETS_NAME = "org.freedesktop.secrets"
 PASSWORD = b"test\n"
-
-_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path={socket}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"""
 
 
 def require_tools() -> None:
@@ -162,7 +150,7 @@ def start_secret_service(root: Path) -> SecretService:
     # unix socket paths are limited to ~100 bytes, so the socket lives in a short temp dir.
     sock_dir = tempfile.mkdtemp(prefix="askshot-bus-")
     config = root / "bus.conf"
-    config.write_text(_BUS_CONFIG.format(socket=Path(sock_dir) / "bus"), encoding="utf-8")
+    config.write_text(BUS_CONFIG.format(socket=Path(sock_dir) / "bus"), encoding="utf-8")
 
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS_", "XDG_"))}
     for name in ("DISPLAY", "WAYLAND_DISPLAY", "GNOME_KEYRING_CONTROL", "SSH_AUTH_SOCK"):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.dbus_config import BUS_CONFIG
 from tests.e2e.xserver import XServer, xserver  # noqa: F401 - fixture
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -234,19 +235,6 @@ def test_overlay_on_a_real_display_window_key_then_drag(
 
 # -- the portal backend, against a fake portal on a private bus -----------------------------------
 
-BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path={socket}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"""
 
 FAKE_PORTAL = r"""
 import sys

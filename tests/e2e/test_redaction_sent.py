@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import io
 import os
-from collections.abc import Iterator
 from typing import cast
 
 import pytest
@@ -21,7 +20,7 @@ from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
 from app.core import images
-from app.core.client import ChatClient, Endpoint, RetryPolicy
+from app.core.client import ChatClient, Endpoint
 from app.core.types import ChatRequest, Message
 from app.ui.attachments import qimage_to_pil
 from app.ui.markup import MarkupEditor, Redaction, RedactionStyle
@@ -36,21 +35,8 @@ MARGIN = 4  # sent pixels next to the edge mix in the surroundings when resample
 
 
 @pytest.fixture(autouse=True)
-def collect_on_gui_thread() -> Iterator[None]:
+def collect_on_gui_thread(gc_on_this_thread: None) -> None:
     """As in tests/ui: no automatic GC (it could free Qt objects on the server's thread)."""
-    import gc
-
-    gc.disable()
-    yield
-    gc.collect()
-    gc.enable()
-
-
-@pytest.fixture
-def client() -> Iterator[ChatClient]:
-    c = ChatClient(retry=RetryPolicy(initial_delay=0.01, max_delay=0.05))
-    yield c
-    c.close()
 
 
 def screenshot() -> QImage:

@@ -9,30 +9,16 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtWidgets import QLayout, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.core.client import ChatClient, RetryPolicy
 from app.core.settings import Settings
 from app.ui.composer_panel import ComposerPanel
 
 
 @pytest.fixture(autouse=True)
-def collect_on_gui_thread() -> Iterator[None]:
-    """No automatic GC during widget tests (it could run on a worker thread and free widgets
-    there); collect on this, the GUI, thread after each test instead, as the app does."""
-    import gc
-
-    gc.disable()
-    yield
-    gc.collect()
-    gc.enable()
-
-
-@pytest.fixture
-def client() -> Iterator[ChatClient]:
-    c = ChatClient(retry=RetryPolicy(initial_delay=0.01, max_delay=0.05))
-    yield c
-    c.close()
+def collect_on_gui_thread(gc_on_this_thread: None) -> None:
+    """Every widget test collects garbage on the GUI thread only (see tests/conftest.py)."""
 
 
 WAIT_MS = 10_000  # image preparation runs on a worker thread: generous for a loaded CI machine
@@ -50,3 +36,17 @@ def panel(qtbot: QtBot) -> Iterator[ComposerPanel]:
     yield p
     qtbot.waitUntil(lambda: not p.preparing, timeout=WAIT_MS)
     p.shutdown()
+
+
+def widgets_held_by_layouts(root: QWidget) -> list[tuple[str, str]]:
+    """(layout, widget) type names where a layout below `root` holds a Python reference to a
+    widget: such references crashed PySide 6.12's garbage collection (see FormRows in
+    settings_dialog.py)."""
+    import gc
+
+    return [
+        (type(layout).__name__, type(ref).__name__)
+        for layout in root.findChildren(QLayout)
+        for ref in gc.get_referents(layout)
+        if isinstance(ref, QWidget)
+    ]

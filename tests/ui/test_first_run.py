@@ -4,7 +4,6 @@ loopback server, stores it in the keyring (an in-memory test backend, or none at
 
 from __future__ import annotations
 
-import gc
 import json
 import socket
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from keyring.backends import fail
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLayout, QLineEdit, QPushButton, QRadioButton, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QRadioButton, QWidget
 
 from app.core.client import ChatClient
 from app.core.secrets import KeyStore
@@ -21,7 +20,8 @@ from app.ui import settings_dialog as sd
 from app.ui.first_run import FirstRunPanel
 from app.ui.services import Services
 from tests import fakeserver as fs
-from tests.ui.test_settings_dialog import MemoryKeyring
+from tests.keyrings import MemoryKeyring
+from tests.ui.conftest import widgets_held_by_layouts
 
 KEY = "sk-first-run-0123456789abcdefXYZ"
 
@@ -218,10 +218,4 @@ def test_every_control_has_an_accessible_name(panel: FirstRunPanel) -> None:
 
 def test_no_layout_holds_python_references_to_widgets(panel: FirstRunPanel) -> None:
     """See FormRows in settings_dialog.py: such references crashed the garbage collector."""
-    held = [
-        (type(layout).__name__, type(ref).__name__)
-        for layout in panel.findChildren(QLayout)
-        for ref in gc.get_referents(layout)
-        if isinstance(ref, QWidget)
-    ]
-    assert held == []
+    assert widgets_held_by_layouts(panel) == []

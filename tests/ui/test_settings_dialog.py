@@ -3,14 +3,11 @@ an in-memory keyring backend (or keyring's "fail" backend for the no-keyring cas
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Iterator
 
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from keyring.errors import PasswordDeleteError
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -19,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QLabel,
-    QLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -35,6 +31,8 @@ from app.ui import settings_dialog as sd
 from app.ui.services import Services
 from app.ui.settings_dialog import SettingsDialog
 from tests import fakeserver as fs
+from tests.keyrings import MemoryKeyring
+from tests.ui.conftest import widgets_held_by_layouts
 
 # Typing into the model box opens its completion popup, which the offscreen platform can neither
 # raise nor let grab the keyboard; harmless there.
@@ -44,28 +42,6 @@ completer_popup = pytest.mark.qt_log_ignore(
 
 KEY = "sk-ui-settings-0123456789abcdefXYZ"
 STORED = "sk-stored-key-9876543210zyxwvuTS"
-
-
-class MemoryKeyring(KeyringBackend):
-    """A secure-looking keyring that keeps items in a dict."""
-
-    priority = 1  # type: ignore[assignment]
-    name = "Test Keyring"  # type: ignore[assignment]
-    viable = False  # keep keyring's own detection from ever picking this test double
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.items.pop((service, username), None) is None:
-            raise PasswordDeleteError("No such password!")
 
 
 @pytest.fixture
@@ -517,13 +493,7 @@ def test_every_control_has_an_accessible_name(dialog: SettingsDialog) -> None:
 
 def test_no_layout_holds_python_references_to_widgets(dialog: SettingsDialog) -> None:
     """See FormRows: such references crashed the garbage collector in PySide 6.12."""
-    held = [
-        (type(layout).__name__, type(ref).__name__)
-        for layout in dialog.findChildren(QLayout)
-        for ref in gc.get_referents(layout)
-        if isinstance(ref, QWidget)
-    ]
-    assert held == []
+    assert widgets_held_by_layouts(dialog) == []
 
 
 def test_tab_order_walks_the_connection_page(qtbot, dialog: SettingsDialog) -> None:

@@ -6,37 +6,16 @@ import logging
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail, null
 from keyring.backends.chainer import ChainerBackend
-from keyring.errors import KeyringError, KeyringLocked, PasswordDeleteError
+from keyring.errors import KeyringError, KeyringLocked
 
 from app.core.errors import KeyError_
 from app.core.secrets import NO_KEYRING, SERVICE, KeySource, KeyStore, key_env, validate_key
+from tests.keyrings import MemoryKeyring
 
 KEY = "sk-unit-Secret0123456789abcdef"
 ENV_KEY = "sk-env-0123456789abcdefghij"
-
-
-class MemoryKeyring(KeyringBackend):
-    """A secure-looking backend that keeps items in a dict."""
-
-    priority = 1
-    viable = False  # keep keyring's own detection from ever picking this test double
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.items.pop((service, username), None) is None:
-            raise PasswordDeleteError("No such password!")
 
 
 class PlaintextKeyring(MemoryKeyring):
