@@ -22,8 +22,9 @@ from app import __version__
 from app.core import errors, providers
 from app.core.client import CancelToken, ChatClient, Endpoint, Timeouts
 from app.core.paths import Paths
+from app.core.providers import EFFORTS
 from app.core.target import MissingKey, resolve_endpoint
-from app.core.types import EFFORTS, ChatRequest, Delta, Finished, Message, Retrying, Usage
+from app.core.types import ChatRequest, Delta, Finished, Message, Retrying, Usage
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 

@@ -21,7 +21,9 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect  # noqa: E402
 from PySide6.QtGui import QColor, QFont, QImage, QPainter  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-import app.ui.pyside_fix  # noqa: E402, F401
+from app.ui.pyside_fix import protect_singletons  # noqa: E402
+
+protect_singletons()
 
 
 def screenshot_like(w: int, h: int) -> QImage:

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import QApplication
 from app.core.client import ChatClient, Endpoint, RetryPolicy, Timeouts
 from app.core.types import ChatRequest, Message
 from app.ui import markdown as md
+from app.ui.pyside_fix import protect_singletons
 from app.ui.reply_view import ReplyRenderer, ReplyView
 from app.ui.worker import StreamWorker
 from tests import fakeserver as fs
@@ -329,6 +330,7 @@ def main() -> None:
     args = ap.parse_args()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)
+    protect_singletons()  # as the window does after its first paint
     md.warm_up()  # what ReplyView starts on a thread at start-up, done here before timing
     text = make_reply(args.chars)
     deltas = split_deltas(text)

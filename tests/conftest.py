@@ -18,7 +18,9 @@ from tests import fakeserver as fs
 # The same guard the app applies at start-up (PySide6 6.12.0 on Python 3.11); without Qt in
 # the environment the core tests still run.
 with contextlib.suppress(ImportError):
-    import app.ui.pyside_fix  # noqa: F401
+    from app.ui.pyside_fix import protect_singletons
+
+    protect_singletons()
 
 _ENV_TO_CLEAR = (
     "OPENAI_API_KEY",

@@ -68,6 +68,9 @@ def main() -> None:
     os.environ["ASKSHOT_HOME"] = home
     app = QApplication([sys.argv[0]])
     app.setApplicationName("Askshot")
+    from app.ui.pyside_fix import protect_singletons
+
+    protect_singletons()
     from keyring.backends.fail import Keyring as NoKeyring
 
     from app.core.secrets import KeyStore

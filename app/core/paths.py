@@ -1,15 +1,38 @@
-"""Where Askshot keeps its files: platformdirs, or everything under ASKSHOT_HOME."""
+"""Where Askshot keeps its files: the platform's user directories (XDG on Linux), or everything
+under ASKSHOT_HOME."""
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 APP = "askshot"
+
+# On Linux, the XDG base directories as platformdirs computes them (config, data, cache, and
+# logs in the state directory), read from the given environment without importing platformdirs
+# (a few milliseconds of start-up). Anything unusual (a relative HOME) is left to platformdirs.
+_XDG = (
+    ("XDG_CONFIG_HOME", ".config", ""),
+    ("XDG_DATA_HOME", ".local/share", ""),
+    ("XDG_CACHE_HOME", ".cache", ""),
+    ("XDG_STATE_HOME", ".local/state", "log"),
+)
+
+
+def _xdg_dirs(env: Mapping[str, str]) -> tuple[Path, Path, Path, Path] | None:
+    home = env.get("HOME", "")
+    if not home.startswith("/"):
+        return None
+    found = []
+    for var, default, sub in _XDG:
+        base = env.get(var, "")
+        path = Path(base if base.startswith("/") else os.path.join(home, default)) / APP
+        found.append(path / sub if sub else path)
+    config, data, cache, logs = found
+    return config, data, cache, logs
 
 
 @dataclass(frozen=True)
@@ -26,6 +49,12 @@ class Paths:
         if home:
             root = Path(home).expanduser()
             return cls(root / "config", root / "data", root / "cache", root / "logs")
+        if sys.platform.startswith("linux"):
+            xdg = _xdg_dirs(env)
+            if xdg is not None:
+                return cls(*xdg)
+        import platformdirs
+
         return cls(
             Path(platformdirs.user_config_dir(APP, appauthor=False)),
             Path(platformdirs.user_data_dir(APP, appauthor=False)),

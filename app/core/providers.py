@@ -7,11 +7,15 @@ depends on the numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from app.core.types import Usage
+if TYPE_CHECKING:  # the stream's value types are not needed to read this table
+    from app.core.types import Usage
 
 ImageRule = Literal["patch", "tile", "none"]
+# The reasoning effort an o-series model accepts (`reasoning_effort`).
+Effort = Literal["low", "medium", "high"]
+EFFORTS: tuple[Effort, ...] = ("low", "medium", "high")
 
 
 @dataclass(frozen=True)

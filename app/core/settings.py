@@ -22,8 +22,7 @@ from typing import Any, Literal
 
 from app.core.errors import AskshotError
 from app.core.paths import Paths
-from app.core.providers import DEFAULT_MODEL, DEFAULT_PROVIDER, PROVIDERS
-from app.core.types import EFFORTS, Effort
+from app.core.providers import DEFAULT_MODEL, DEFAULT_PROVIDER, EFFORTS, PROVIDERS, Effort
 
 FILENAME = "settings.json"
 VERSION = 1

@@ -6,7 +6,7 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
-import app.ui.pyside_fix  # noqa: F401 - applies the guard before any other Qt call
+import app.ui.pyside_fix  # noqa: F401 - before the app's other modules, see its docstring
 from app.ui.gc_guard import GuiThreadGarbageCollector
 from app.ui.main_window import MainWindow
 from app.ui.services import Services

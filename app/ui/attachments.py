@@ -161,6 +161,20 @@ class Refitted:
     error: str | None = None
 
 
+@dataclass
+class Attachment:
+    """An image in the composer: its source, kept to fit it again when the model changes, and
+    what was prepared from it for which model."""
+
+    key: int
+    name: str
+    source: Source
+    original_size: tuple[int, int]
+    prepared: PreparedImage
+    prepared_for: str
+    failed_for: str | None = None
+
+
 def _prepare(source: Source, model: str, name: str) -> PreparedImage:
     from app.core import images
 

@@ -16,8 +16,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
 from app.core import errors, providers
+from app.core.providers import Effort
 from app.core.store import HistoryError, NewImage, ReplySaver, Store, StoredMessage
-from app.core.types import ChatRequest, Effort, Finished, Message
+from app.core.types import ChatRequest, Finished, Message
 from app.ui.conversation_view import ConversationView
 
 if TYPE_CHECKING:

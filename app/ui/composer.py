@@ -7,18 +7,16 @@ still pastes the clipboard's text.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, Signal
-from PySide6.QtGui import (
-    QDragEnterEvent,
-    QDragMoveEvent,
-    QDropEvent,
-    QGuiApplication,
-    QKeyEvent,
-)
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-from app.ui.attachments import might_attach, read_mime
 from app.ui.lazy_qt import Qt
+
+if TYPE_CHECKING:  # loaded on the first key press, paste or drag, not before the first paint
+    from PySide6.QtCore import QMimeData
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent
 
 
 class Composer(QPlainTextEdit):
@@ -82,6 +80,8 @@ class Composer(QPlainTextEdit):
             == (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
         ):
             # Paste as text: a spreadsheet or office copy also carries a picture of itself.
+            from PySide6.QtGui import QGuiApplication
+
             self.insertPlainText(QGuiApplication.clipboard().text())
             event.accept()
             return
@@ -90,12 +90,16 @@ class Composer(QPlainTextEdit):
     # -- paste ----------------------------------------------------------------------------------
 
     def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        from app.ui.attachments import might_attach
+
         if self.accept_attachments and might_attach(source):
             return True
         return super().canInsertFromMimeData(source)
 
     def insertFromMimeData(self, source: QMimeData) -> None:
         if self.accept_attachments:
+            from app.ui.attachments import read_mime
+
             incoming = read_mime(source)
             # A pasted web link is text; only a paste of nothing but links gets the hint.
             if incoming.attachable or (incoming.remote and not source.hasText()):
@@ -106,6 +110,8 @@ class Composer(QPlainTextEdit):
     # -- drag and drop --------------------------------------------------------------------------
 
     def _may_drop(self, source: QMimeData | None) -> bool:
+        from app.ui.attachments import might_attach
+
         return self.accept_attachments and source is not None and might_attach(source)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -123,6 +129,8 @@ class Composer(QPlainTextEdit):
     def dropEvent(self, event: QDropEvent) -> None:
         source = event.mimeData()
         if self._may_drop(source):
+            from app.ui.attachments import read_mime
+
             incoming = read_mime(source)
             if incoming.attachable or incoming.remote:
                 event.acceptProposedAction()

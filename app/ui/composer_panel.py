@@ -13,16 +13,13 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -32,44 +29,23 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import providers
-from app.core.errors import AskshotError
 from app.core.settings import Settings
-from app.core.types import EFFORTS
-from app.ui.attachments import (
-    AttachmentStrip,
-    ImagePreview,
-    Incoming,
-    Load,
-    Loaded,
-    Refitted,
-    Source,
-    load_image,
-    might_attach,
-    read_mime,
-    refit_image,
-)
 from app.ui.composer import Composer
 from app.ui.lazy_qt import Qt
-from app.ui.worker import BackgroundCall
 
-if TYPE_CHECKING:  # Pillow and the image pipeline load on first use, not at start-up
+# The image pipeline, the thumbnail strip and the worker thread load with the first image (or
+# right after the first paint, see `after_first_paint`), not before the window is on screen.
+if TYPE_CHECKING:
     from PIL import Image
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 
+    from app.core.errors import AskshotError
     from app.core.images import PreparedImage
+    from app.ui.attachments import Attachment, AttachmentStrip, ImagePreview, Load, Loaded, Refitted
+    from app.ui.worker import BackgroundCall
 
 BUILTIN_MODELS: tuple[str, ...] = ("o4-mini", "gpt-4o-mini")
 MIN_LINES, MAX_LINES = 3, 10
-
-
-@dataclass
-class _Attachment:
-    key: int
-    name: str
-    source: Source
-    original_size: tuple[int, int]
-    prepared: PreparedImage
-    prepared_for: str
-    failed_for: str | None = None
 
 
 def _dollars(amount: float) -> str:
@@ -91,7 +67,7 @@ class ComposerPanel(QWidget):
         super().__init__(parent)
         self._model = settings.model.strip() or providers.DEFAULT_MODEL
         self._busy = False
-        self._items: list[_Attachment] = []
+        self._items: list[Attachment] = []
         self._queue: deque[Load] = deque()
         self._call: BackgroundCall | None = None
         self._next_key = 1
@@ -110,9 +86,7 @@ class ComposerPanel(QWidget):
         self.error_label.setStyleSheet("color: #c62828;")
         self.error_label.hide()
 
-        self.strip = AttachmentStrip()
-        self.strip.removeRequested.connect(self.remove_attachment)
-        self.strip.previewRequested.connect(self._show_preview)
+        self._strip: AttachmentStrip | None = None  # built with the first attachment
 
         self.composer = Composer(send_key=settings.send_key, accept_attachments=True)
         self.composer.submitted.connect(self._request_send)
@@ -122,7 +96,6 @@ class ComposerPanel(QWidget):
 
         self.attach_button = QPushButton()
         self.attach_button.setText(self.tr("Attach…"))
-        self.attach_button.setIcon(QIcon.fromTheme("mail-attachment"))
         self.attach_button.setAccessibleName(self.tr("Attach images"))
         self.attach_button.setToolTip(
             self.tr("Attach images (you can also paste them or drop them on the message)")
@@ -158,7 +131,7 @@ class ComposerPanel(QWidget):
             "medium": self.tr("medium effort"),
             "high": self.tr("high effort"),
         }
-        for effort in EFFORTS:
+        for effort in providers.EFFORTS:
             self.effort_box.addItem(labels[effort], effort)
         self.effort_box.setCurrentIndex(max(0, self.effort_box.findData(settings.effort)))
         self.effort_box.currentIndexChanged.connect(self._on_effort_changed)
@@ -187,8 +160,8 @@ class ComposerPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addStretch(1)  # given more height than it needs, the panel hugs the bottom
         layout.addWidget(self.error_label)
-        layout.addWidget(self.strip)
-        layout.addWidget(self.composer)
+        layout.addWidget(self.composer)  # the strip of thumbnails goes in between
+        self._layout = layout
         layout.addLayout(controls)
 
         QWidget.setTabOrder(self.composer, self.attach_button)
@@ -200,6 +173,30 @@ class ComposerPanel(QWidget):
         self._update_effort()
         self._fit_composer()
         self._update_estimate()
+
+    def after_first_paint(self) -> None:
+        """The parts nobody sees in the first frame: the Attach icon, and the image pipeline
+        loaded ahead of the first paste or drop."""
+        from PySide6.QtGui import QIcon
+
+        import app.ui.attachments
+        import app.ui.worker  # noqa: F401
+
+        self.attach_button.setIcon(QIcon.fromTheme("mail-attachment"))
+
+    @property
+    def strip(self) -> AttachmentStrip:
+        """The thumbnails (hidden while there are none), built when first needed."""
+        if self._strip is None:
+            from app.ui.attachments import AttachmentStrip
+
+            strip = AttachmentStrip(self)
+            self._layout.insertWidget(self._layout.indexOf(self.composer), strip)
+            strip.removeRequested.connect(self.remove_attachment)
+            strip.previewRequested.connect(self._show_preview)
+            QWidget.setTabOrder(strip, self.composer)
+            self._strip = strip
+        return self._strip
 
     # -- public API -----------------------------------------------------------------------------
 
@@ -263,7 +260,8 @@ class ComposerPanel(QWidget):
         self._epoch += 1
         self._queue.clear()
         self._items.clear()
-        self.strip.clear()
+        if self._strip is not None:
+            self._strip.clear()
         self._send_queued = False
         self.composer.clear()
         self._set_errors([])
@@ -274,25 +272,32 @@ class ComposerPanel(QWidget):
         self._set_errors([message] if message else [])
 
     def add_image_paths(self, paths: list[Path]) -> None:
+        from app.ui.attachments import Load
+
         self._set_errors([])
         for path in paths:
             self._queue.append(Load(name=path.name or str(path), path=path))
         self._pump()
 
     def add_image_bytes(self, data: bytes, name: str) -> None:
+        from app.ui.attachments import Load
+
         self._set_errors([])
         self._queue.append(Load(name=name, data=bytes(data)))
         self._pump()
 
     def add_image_pil(self, img: Image.Image, name: str) -> None:
         """Attach an image in memory (a screen capture); the panel keeps `img`: don't modify it."""
+        from app.ui.attachments import Load
+
         self._set_errors([])
         self._queue.append(Load(name=name, pil=img))
         self._pump()
 
     def remove_attachment(self, key: int) -> None:
         self._items = [item for item in self._items if item.key != key]
-        self.strip.remove(key)
+        if self._strip is not None:
+            self._strip.remove(key)
         self._set_errors([])
         self.composer.setFocus()
         self._update_estimate()
@@ -457,6 +462,8 @@ class ComposerPanel(QWidget):
     # -- incoming images ------------------------------------------------------------------------
 
     def _on_incoming(self, incoming: object, dropped: bool) -> None:
+        from app.ui.attachments import Incoming, Load
+
         if not isinstance(incoming, Incoming):
             return
         if incoming.files:
@@ -479,6 +486,8 @@ class ComposerPanel(QWidget):
         return self.tr("Dropped image") if dropped else self.tr("Pasted image")
 
     def _pick_files(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         from app.core import images
 
         patterns = " ".join(f"*{suffix} *{suffix.upper()}" for suffix in images.SUPPORTED_SUFFIXES)
@@ -491,14 +500,20 @@ class ComposerPanel(QWidget):
             self.add_image_paths([Path(name) for name in names])
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        from app.ui.attachments import might_attach
+
         if might_attach(event.mimeData()):
             event.acceptProposedAction()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        from app.ui.attachments import might_attach
+
         if might_attach(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
+        from app.ui.attachments import read_mime
+
         incoming = read_mime(event.mimeData())
         if incoming.attachable or incoming.remote:
             event.acceptProposedAction()
@@ -510,6 +525,9 @@ class ComposerPanel(QWidget):
         """Start the next job: queued images first, then attachments fitted for another model."""
         if self._call is not None or self._closed:
             return
+        from app.ui.attachments import load_image, refit_image
+        from app.ui.worker import BackgroundCall
+
         fn: Callable[[], object]
         if self._queue:
             fn = partial(load_image, self._queue.popleft(), self._model, self._epoch)
@@ -554,6 +572,8 @@ class ComposerPanel(QWidget):
         self._add_error(exc.message)
 
     def _on_result(self, result: object) -> None:
+        from app.ui.attachments import Loaded, Refitted
+
         if isinstance(result, Loaded):
             self._on_loaded(result)
         elif isinstance(result, Refitted):
@@ -566,8 +586,10 @@ class ComposerPanel(QWidget):
         if result.error is not None or result.prepared is None or result.source is None:
             self._add_error(result.error or self.tr("{0} could not be read.").format(result.name))
             return
+        from app.ui.attachments import Attachment
+
         key, self._next_key = self._next_key, self._next_key + 1
-        item = _Attachment(
+        item = Attachment(
             key=key,
             name=self._unique_name(result.name),
             source=result.source,
@@ -591,7 +613,8 @@ class ComposerPanel(QWidget):
         item.prepared = result.prepared
         item.prepared_for = result.model
         item.failed_for = None
-        self.strip.set_details(item.key, self._details(item))
+        if self._strip is not None:
+            self._strip.set_details(item.key, self._details(item))
 
     def _unique_name(self, name: str) -> str:
         taken = {item.name for item in self._items}
@@ -602,7 +625,7 @@ class ComposerPanel(QWidget):
             n += 1
         return f"{name} ({n})"
 
-    def _details(self, item: _Attachment) -> str:
+    def _details(self, item: Attachment) -> str:
         from app.core import images
 
         part = item.prepared.part
@@ -616,6 +639,8 @@ class ComposerPanel(QWidget):
         item = next((it for it in self._items if it.key == key), None)
         if item is None:
             return
+        from app.ui.attachments import ImagePreview
+
         caption = self._details(item).replace("\n", " · ")
         self.preview = ImagePreview(item.name, item.prepared.part.data, caption, self)
         self.preview.finished.connect(self._forget_preview)

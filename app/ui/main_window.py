@@ -10,8 +10,7 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QEvent, QSettings, QTimer, QUrl
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QImage, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QSettings, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -25,13 +24,15 @@ from PySide6.QtWidgets import (
 
 from app.core import errors, providers
 from app.core.errors import HistoryError
-from app.core.types import Effort
 from app.ui.composer_panel import ComposerPanel
 from app.ui.presets import PresetBar
 from app.ui.services import Services
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent, QImage
+
     from app.core.client import ChatClient
+    from app.core.providers import Effort
     from app.core.settings import Settings
     from app.core.store import Store
     from app.ui.chat import ChatController
@@ -44,6 +45,8 @@ log = logging.getLogger("askshot.ui")
 
 
 class MainWindow(QMainWindow):
+    ready = Signal()  # after the first paint: history, conversation view and shortcuts are up
+
     def __init__(
         self,
         services: Services,
@@ -54,6 +57,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self._painted = False  # set by the first paint; heavier work waits for it
+        self.is_ready = False  # set (and `ready` emitted) when that work is done
         self._closed = False
         self._shots: ScreenshotFlow | None = None
         self.services = services
@@ -155,7 +159,6 @@ class MainWindow(QMainWindow):
         column.addWidget(self.composer)
 
         self._connect()
-        self._shortcuts()
         self._restore_geometry()
         self.composer.focus_text()
         self._opened = False
@@ -266,6 +269,8 @@ class MainWindow(QMainWindow):
         self.presets.presetChosen.connect(comp.send_preset)
 
     def _shortcuts(self) -> None:
+        from PySide6.QtGui import QKeySequence, QShortcut
+
         for seq, slot in (
             ("Ctrl+N", self.new_chat),
             ("Ctrl+K", lambda: self.sidebar.focus_search()),
@@ -285,15 +290,22 @@ class MainWindow(QMainWindow):
     def _after_first_paint(self) -> None:
         """Work that must not delay the first paint: the history, the conversation view, the
         key check."""
-        if self._closed:
+        if self._closed or self.is_ready:
             return
+        from app.ui.pyside_fix import protect_singletons
+
+        protect_singletons()
+        self._shortcuts()
         if self._view is None:
             self._build_conversation()
         self._open_history()
+        self.composer.after_first_paint()
         try:
             self.services.endpoint()
         except errors.KeyError_ as exc:
             self.show_first_run(exc.message)
+        self.is_ready = True
+        self.ready.emit()
 
     # -- actions --------------------------------------------------------------------------------
 
@@ -406,6 +418,9 @@ class MainWindow(QMainWindow):
         elif action == "billing":
             prov = providers.PROVIDERS.get(self.services.settings.provider)
             if prov is not None and prov.billing_url:
+                from PySide6.QtCore import QUrl
+                from PySide6.QtGui import QDesktopServices
+
                 QDesktopServices.openUrl(QUrl(prov.billing_url))
 
     def open_settings(self) -> None:

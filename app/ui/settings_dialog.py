@@ -42,10 +42,10 @@ from PySide6.QtWidgets import (
 from app.core import providers
 from app.core.client import ChatClient, Endpoint
 from app.core.errors import AskshotError, KeyError_
+from app.core.providers import EFFORTS
 from app.core.secrets import KeySource, KeyStore, validate_key
 from app.core.settings import SEND_KEYS, THEMES, Settings, default_presets, save
 from app.core.target import MissingKey, resolve_endpoint
-from app.core.types import EFFORTS
 from app.ui.services import Services
 from app.ui.worker import BackgroundCall
 

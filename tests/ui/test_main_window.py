@@ -36,6 +36,7 @@ def make_window(qtbot, client) -> MainWindow:
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.is_ready)  # history, conversation view and shortcuts are up
     return w
 
 

@@ -1,0 +1,96 @@
+"""What the window loads before it is first painted. Start-up is measured in bench/startup.py;
+this test keeps the heavy modules off the path to the first paint, so a stray import cannot
+slow every start without anyone noticing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = r"""
+import json, sys
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+import app.ui.app  # what `askshot` imports
+from app.ui.main_window import MainWindow
+from app.ui.services import Services
+from app.ui.theme import apply_theme
+
+qapp = QApplication([sys.argv[0]])
+services = Services.create()
+window = MainWindow(services, dark=apply_theme(qapp, services.settings.theme))
+seen = {}
+
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and "at_paint" not in seen:
+            seen["at_paint"] = sorted(sys.modules)
+        return False
+
+def done():
+    from app.ui import pyside_fix
+    seen["after_ready"] = sorted(sys.modules)
+    seen["guard_checked"] = pyside_fix._applied is not None
+    print(json.dumps(seen))
+    qapp.quit()
+
+watcher = FirstPaint()
+window.installEventFilter(watcher)
+window.ready.connect(lambda: QTimer.singleShot(0, done))
+window.show()
+QTimer.singleShot(20000, qapp.quit)
+qapp.exec()
+"""
+
+# Loaded after the first paint (or on first use), never before it.
+HEAVY = (
+    "httpx",  # the HTTP client: first request
+    "keyring",  # the OS keyring: after paint, only if no key in the environment
+    "PIL",  # images: first attachment
+    "markdown_it",  # the reply renderer
+    "pygments",
+    "sqlite3",  # the history
+    "ctypes",  # the PySide guard, applied after the first paint
+    "platformdirs",  # XDG directories are read directly on Linux
+    "app.core.types",  # the stream's value types
+    "app.core.client",
+    "app.core.store",
+    "app.ui.attachments",  # the image pipeline: first image
+    "app.ui.worker",
+    "app.ui.conversation_view",
+    "app.ui.sidebar",
+)
+
+
+def test_heavy_modules_wait_for_the_first_paint(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "ASKSHOT_HOME"}
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        HOME=str(tmp_path),  # the real XDG path, not ASKSHOT_HOME
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        OPENAI_API_KEY="sk-startup-probe",
+        PYTHONPATH=str(ROOT),
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    at_paint = set(seen["at_paint"])
+    loaded_early = [m for m in HEAVY if m in at_paint]
+    assert loaded_early == [], f"loaded before the first paint: {loaded_early}"
+    # ... and they do load right after it, so the first question does not wait for them.
+    after = set(seen["after_ready"])
+    for name in ("sqlite3", "app.core.store", "app.ui.conversation_view", "app.ui.attachments"):
+        assert name in after
+    assert seen["guard_checked"]
