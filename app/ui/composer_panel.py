@@ -87,6 +87,7 @@ class ComposerPanel(QWidget):
         self.error_label.hide()
 
         self._strip: AttachmentStrip | None = None  # built with the first attachment
+        self._icons = False  # icons are set after the first paint (QtSvg is not needed before)
 
         self.composer = Composer(send_key=settings.send_key, accept_attachments=True)
         self.composer.submitted.connect(self._request_send)
@@ -175,14 +176,15 @@ class ComposerPanel(QWidget):
         self._update_estimate()
 
     def after_first_paint(self) -> None:
-        """The parts nobody sees in the first frame: the Attach icon, and the image pipeline
+        """What can wait for the window to be on screen: the icons, and the image pipeline
         loaded ahead of the first paste or drop."""
-        from PySide6.QtGui import QIcon
-
         import app.ui.attachments
         import app.ui.worker  # noqa: F401
+        from app.ui import icons
 
-        self.attach_button.setIcon(QIcon.fromTheme("mail-attachment"))
+        self._icons = True
+        self.attach_button.setIcon(icons.icon("attach"))
+        self._update_send_button()
 
     @property
     def strip(self) -> AttachmentStrip:
@@ -357,6 +359,10 @@ class ComposerPanel(QWidget):
         self.sendRequested.emit(text, pictures)
 
     def _update_send_button(self) -> None:
+        if self._icons:
+            from app.ui.icons import icon
+
+            self.send_button.setIcon(icon("stop" if self._busy else "send"))
         if self._busy:
             self.send_button.setText(self.tr("Stop"))
             self.send_button.setAccessibleName(self.tr("Stop"))

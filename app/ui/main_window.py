@@ -299,6 +299,7 @@ class MainWindow(QMainWindow):
         if self._view is None:
             self._build_conversation()
         self._open_history()
+        self._set_icons()
         self.composer.after_first_paint()
         try:
             self.services.endpoint()
@@ -306,6 +307,13 @@ class MainWindow(QMainWindow):
             self.show_first_run(exc.message)
         self.is_ready = True
         self.ready.emit()
+
+    def _set_icons(self) -> None:
+        from app.ui import icons
+
+        self.setWindowIcon(icons.app_icon())
+        self.settings_button.setIcon(icons.icon("settings"))
+        self.shot_button.setIcon(icons.icon("screenshot"))
 
     # -- actions --------------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import HistoryError
+from app.ui import icons
 
 if TYPE_CHECKING:
     from app.core.store import Conversation, Store
@@ -48,9 +49,17 @@ class Sidebar(QWidget):
         self.current_id: int | None = None
 
         self.search = QLineEdit()
-        self.search.setPlaceholderText(self.tr("Search all conversations (Ctrl+K)"))
+        self.search.setPlaceholderText(self.tr("Search (Ctrl+K)"))
         self.search.setAccessibleName(self.tr("Search conversations"))
         self.search.setClearButtonEnabled(True)
+        magnifier = self.search.addAction(
+            icons.icon("search"), QLineEdit.ActionPosition.LeadingPosition
+        )
+        magnifier.setText(self.tr("Search"))
+        magnifier.triggered.connect(lambda: self.search.setFocus())
+        for button in magnifier.associatedObjects():
+            if isinstance(button, QWidget):
+                button.setAccessibleName(self.tr("Search"))
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(120)
@@ -58,7 +67,7 @@ class Sidebar(QWidget):
         self.search.textChanged.connect(self._debounce.start)
         self.search.returnPressed.connect(self._activate_first)
 
-        self.new_button = QPushButton(self.tr("New chat"))
+        self.new_button = QPushButton(icons.icon("new"), self.tr("New chat"))
         self.new_button.setAccessibleName(self.tr("New chat"))
         self.new_button.setToolTip(self.tr("Start a new conversation (Ctrl+N)"))
         self.new_button.clicked.connect(self.newChatRequested)

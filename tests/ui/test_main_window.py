@@ -364,3 +364,17 @@ def test_screenshots_in_history_follow_the_setting(qtbot, window, server, keep) 
     assert any(p["type"] == "image_url" for p in parts), "the image is always sent"
     question = stored(window)[0]
     assert len(question.images) == (1 if keep else 0)
+
+
+def test_buttons_get_their_icons_once_the_window_is_up(window) -> None:
+    buttons = {
+        "settings": window.settings_button,
+        "screenshot": window.shot_button,
+        "attach": window.composer.attach_button,
+        "send": window.composer.send_button,
+        "new chat": window.sidebar.new_button,
+    }
+    missing = [name for name, button in buttons.items() if button.icon().isNull()]
+    assert missing == []
+    assert not window.windowIcon().isNull()
+    assert window.sidebar.search.actions(), "the search box shows a magnifier"
