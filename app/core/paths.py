@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 APP = "askshot"
 
@@ -35,8 +35,7 @@ def _xdg_dirs(env: Mapping[str, str]) -> tuple[Path, Path, Path, Path] | None:
     return config, data, cache, logs
 
 
-@dataclass(frozen=True)
-class Paths:
+class Paths(NamedTuple):  # a NamedTuple: immutable, and cheap to define before the first paint
     config: Path
     data: Path
     cache: Path

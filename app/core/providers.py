@@ -2,12 +2,14 @@
 
 Prices are US dollars per 1M tokens. To update a price, edit the table below; nothing else
 depends on the numbers.
+
+The records are NamedTuples: immutable like frozen dataclasses and about ten times cheaper to
+define, which counts because this table is read before the window's first paint.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:  # the stream's value types are not needed to read this table
     from app.core.types import Usage
@@ -18,15 +20,13 @@ Effort = Literal["low", "medium", "high"]
 EFFORTS: tuple[Effort, ...] = ("low", "medium", "high")
 
 
-@dataclass(frozen=True)
-class Price:
+class Price(NamedTuple):
     input: float
     cached_input: float
     output: float
 
 
-@dataclass(frozen=True)
-class Model:
+class Model(NamedTuple):
     id: str
     reasoning: bool
     vision: bool
@@ -37,8 +37,7 @@ class Model:
     known: bool = True
 
 
-@dataclass(frozen=True)
-class Provider:
+class Provider(NamedTuple):
     id: str
     name: str
     base_url: str
