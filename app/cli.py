@@ -362,7 +362,16 @@ def _stream_to(
         ticker.stop()
         out.error(exc, had_text)
         if history is not None:
-            history.finish("failed", usage, None, exc.message, first_token, started, None)
+            history.finish(
+                "failed",
+                usage,
+                None,
+                exc.message,
+                first_token,
+                started,
+                None,
+                error_kind=exc.kind,
+            )
         _err(f"askshot: {exc.message}")
         return EXIT_FAILED
     finally:

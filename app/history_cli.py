@@ -108,6 +108,7 @@ class HistoryWriter:
         first_token: float | None,
         started: float,
         fin: Finished | None,
+        error_kind: str | None = None,
     ) -> None:
         self._stop_timer()
         if self._saver is None:
@@ -124,6 +125,7 @@ class HistoryWriter:
                 error or note,
                 ttft,
                 int((time.monotonic() - started) * 1000),
+                error_kind=error_kind if status == "failed" else None,
             )
         except HistoryError as exc:
             print(f"askshot: the answer could not be saved: {exc.message}", file=sys.stderr)
@@ -252,6 +254,7 @@ def _message_json(m: StoredMessage) -> dict[str, Any]:
         "text": m.text,
         "status": m.status,
         "error": m.error,
+        "error_kind": m.error_kind,
         "model": m.model,
         "effort": m.effort,
         "usage": None

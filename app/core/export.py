@@ -140,6 +140,7 @@ def _json_message(m: StoredMessage, images: _Images) -> dict[str, Any]:
         "effort": m.effort,
         "status": m.status,
         "error": m.error,
+        "error_kind": m.error_kind,
         "usage": None
         if m.usage is None
         else {

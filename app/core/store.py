@@ -325,9 +325,12 @@ class Store:
         error: str | None = None,
         ttft_ms: int | None = None,
         total_ms: int | None = None,
+        error_kind: str | None = None,
     ) -> None:
         """Record how an answer ended. The text (partial for cancelled/failed) is kept; `text`
-        None keeps what was saved. Without `cost_usd` the cost is priced from `usage`."""
+        None keeps what was saved. Without `cost_usd` the cost is priced from `usage`.
+        `error_kind` is the failure's AskshotError.kind (a short id such as "auth", never a
+        sentence or a key), so a reopened failed answer can offer the same fix."""
         if status not in FINAL_STATUSES:
             raise ValueError(f"not a final status: {status!r}")
         with self._write() as conn:
@@ -341,12 +344,14 @@ class Store:
             u = usage
             conn.execute(
                 "UPDATE messages SET text = coalesce(?, text), status = ?, error = ?,"
-                " prompt_tokens = ?, completion_tokens = ?, reasoning_tokens = ?,"
-                " cached_tokens = ?, cost_usd = ?, ttft_ms = ?, total_ms = ? WHERE id = ?",
+                " error_kind = ?, prompt_tokens = ?, completion_tokens = ?,"
+                " reasoning_tokens = ?, cached_tokens = ?, cost_usd = ?, ttft_ms = ?,"
+                " total_ms = ? WHERE id = ?",
                 (
                     text,
                     status,
                     error,
+                    error_kind,
                     u.prompt_tokens if u else None,
                     u.completion_tokens if u else None,
                     u.reasoning_tokens if u else None,

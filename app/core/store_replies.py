@@ -71,8 +71,11 @@ class ReplySaver:
         error: str | None = None,
         ttft_ms: int | None = None,
         total_ms: int | None = None,
+        *,
+        error_kind: str | None = None,
     ) -> None:
-        """Save the whole text and how the answer ended (raises HistoryError if it cannot)."""
+        """Save the whole text and how the answer ended (raises HistoryError if it cannot).
+        `error_kind` is the failure's AskshotError.kind (see Store.finish_reply)."""
         self._store.finish_reply(
             self.message_id,
             status,
@@ -82,5 +85,6 @@ class ReplySaver:
             error=error,
             ttft_ms=ttft_ms,
             total_ms=total_ms,
+            error_kind=error_kind,
         )
         self._dirty = False

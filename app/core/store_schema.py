@@ -6,6 +6,13 @@ Schema history (PRAGMA user_version):
   2  messages form a tree (`parent_id`) and each conversation remembers its chosen leaf;
      time to first token and total time; images stored once by SHA-256 with a thumbnail and a
      link table; FTS5 over message text.
+  3  `messages.error_kind`: the kind of error a failed answer ended with ("auth", "quota",
+     "model_not_found", ... as in AskshotError.kind; NULL for older rows and for answers that
+     did not fail), so a reopened conversation offers the same fix as the live failure did.
+
+A new file is created from SCHEMA_V2 and brought up to SCHEMA_VERSION by the migrations after
+version 2 (no backup: there is nothing to keep); an older file is copied first, then migrated.
+SCHEMA_V2 stays exactly as version 2 was: the 1 -> 2 migration builds its tables from it.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from pathlib import Path
 
 from app.core.store_types import HistoryError, error_reason
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _THUMB_SIDE = 256
 
 # Image bytes live in the database as BLOBs, not as files beside it: a screenshot is saved in
@@ -216,15 +223,19 @@ def upgrade(conn: sqlite3.Connection, path: Path) -> None:
                         reason="foreign",
                         path=path,
                     )
+                # a new file: version 2 as written out above, then the later migrations (no
+                # backup: there is nothing to keep)
                 for statement in _statements(SCHEMA_V2):
                     conn.execute(statement)
+                current = 2
             elif current < SCHEMA_VERSION:
                 backup = _backup(path, current)
-                while current < SCHEMA_VERSION:
-                    MIGRATIONS[current](conn)
-                    current += 1
-                if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
-                    raise sqlite3.IntegrityError("foreign key check failed after migration")
+            # (current == SCHEMA_VERSION: another process did the work while we waited)
+            while current < SCHEMA_VERSION:
+                MIGRATIONS[current](conn)
+                current += 1
+            if backup is not None and conn.execute("PRAGMA foreign_key_check").fetchone():
+                raise sqlite3.IntegrityError("foreign key check failed after migration")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:
@@ -312,4 +323,10 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE messages_v1")
 
 
-MIGRATIONS = {1: _v1_to_v2}
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    # Nullable with no default: SQLite only rewrites the schema, not the rows, and old rows read
+    # as NULL (no kind known: a reopened failure offers Retry alone, as before).
+    conn.execute("ALTER TABLE messages ADD COLUMN error_kind TEXT")
+
+
+MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}

@@ -118,11 +118,15 @@ class StoredMessage:
     images: tuple[StoredImage, ...] = ()
     sibling_index: int = 0  # position among messages with the same parent (0-based)
     sibling_count: int = 1
+    # what kind of failure `error` describes (AskshotError.kind: "auth", "model_not_found",
+    # "quota", ...); None when the answer did not fail or the kind was not recorded
+    error_kind: str | None = None
 
 
 MSG_COLUMNS = (
     "id, conversation_id, parent_id, role, text, model, effort, status, error, prompt_tokens,"
-    " completion_tokens, reasoning_tokens, cached_tokens, cost_usd, ttft_ms, total_ms, created_at"
+    " completion_tokens, reasoning_tokens, cached_tokens, cost_usd, ttft_ms, total_ms, created_at,"
+    " error_kind"
 )
 CONV_COLUMNS = "id, title, created_at, updated_at, model, system_prompt, pinned, current_leaf_id"
 
@@ -154,6 +158,7 @@ def message_from_row(
         images=images,
         sibling_index=sibling_index,
         sibling_count=sibling_count,
+        error_kind=row[17],
     )
 
 

@@ -324,6 +324,7 @@ class ChatController(QObject):
                     note,
                     ttft,
                     total,
+                    error_kind=kind if status == "failed" else None,
                 )
                 self.view.end_reply(self._with_versions(self._reply_id), kind)
                 assert self.conversation_id is not None

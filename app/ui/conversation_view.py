@@ -130,12 +130,12 @@ class ConversationView(ReplyView):
         return self.add_reply()
 
     def end_reply(self, m: StoredMessage, error_kind: str | None = None) -> None:
-        """The facts and actions under a finished (or failed) reply. `error_kind` (known only
-        right after a failure) adds the action that fixes it."""
+        """The facts and actions under a finished (or failed) reply. A failure's kind (given
+        live as `error_kind`, else the one saved with the reply) adds the action that fixes it."""
         tr = self.tr
         blocks = []
         if m.status == "failed" and m.error:
-            blocks.append(self.error_html(m.error, m.id, error_kind))
+            blocks.append(self.error_html(m.error, m.id, error_kind or m.error_kind))
         elif m.status in ("cancelled", "interrupted"):
             note = tr("Stopped.") if m.status == "cancelled" else (m.error or tr("Interrupted."))
             retry = _link("regenerate", m.id, tr("Retry"))

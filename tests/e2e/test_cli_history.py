@@ -13,8 +13,9 @@ import time
 
 import pytest
 
+from app.core.store import Store, StoredMessage
 from tests import fakeserver as fs
-from tests.e2e.test_cli_ask import ROOT, askshot, cli_env
+from tests.e2e.test_cli_ask import KEY, ROOT, askshot, cli_env
 
 
 def history(*args: str, env: dict[str, str]):
@@ -77,6 +78,35 @@ def test_failed_answer_keeps_partial_text_and_error(server) -> None:
     assert reply["text"] == "half an ans"
     assert reply["status"] == "failed"
     assert "dropped" in reply["error"] or "closed" in reply["error"]
+    assert stored_reply(reply["id"]).error_kind == "disconnected"
+
+
+def stored_reply(message_id: int) -> StoredMessage:
+    """The reply as the history file holds it (the CLI ran with this test's ASKSHOT_HOME)."""
+    with Store.open() as store:
+        return store.message(message_id)
+
+
+@pytest.mark.parametrize(
+    ("reply", "kind"),
+    [
+        (
+            fs.error_reply(404, "The model `o4-mini` does not exist", code="model_not_found"),
+            "model_not_found",
+        ),
+        (fs.error_reply(401, f"Incorrect API key provided: {KEY}", code="invalid_api_key"), "auth"),
+    ],
+    ids=["retired-model", "refused-key"],
+)
+def test_failed_answer_keeps_the_kind_of_error(server, reply: fs.Reply, kind: str) -> None:
+    env = cli_env(server)
+    server.enqueue(reply)
+    assert askshot("ask", "q", env=env).returncode == 1
+    shown = history("show", "latest", env=env)["messages"][1]
+    assert (shown["status"], shown["error_kind"]) == ("failed", kind)
+    m = stored_reply(shown["id"])
+    assert (m.status, m.error_kind) == ("failed", kind)
+    assert m.error is not None and KEY not in m.error
 
 
 def test_search_export_delete(server, tmp_path) -> None:

@@ -184,6 +184,86 @@ def test_retired_model_suggests_picking_another(qtbot, window, server) -> None:
     assert "retired" in text and "Pick another model" in text
 
 
+def links(w: MainWindow) -> list[str]:
+    """The text of every link in the conversation, in order."""
+    found = []
+    block = w.view.document().begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            frag = it.fragment()
+            if frag.charFormat().isAnchor():
+                found.append(frag.text())
+            it += 1
+        block = block.next()
+    return found
+
+
+def test_a_reopened_failed_answer_still_offers_its_fix(qtbot, window, server, monkeypatch) -> None:
+    server.enqueue(
+        fs.error_reply(404, "The model `o4-mini` does not exist", code="model_not_found"),
+        fs.text_reply(["Fine on retry"]),
+    )
+    send(qtbot, window, "hello")
+    idle(qtbot, window)
+    assert "Pick another model" in links(window)
+    cid = window.chat.conversation_id
+    assert cid is not None
+    failed = stored(window)[1]
+    assert (failed.status, failed.error_kind) == ("failed", "model_not_found")
+
+    window.new_chat()
+    assert "Pick another model" not in window.view.toPlainText()
+    window.open_conversation(cid)  # as when it is picked in the sidebar
+    text = window.view.toPlainText()
+    assert "retired" in text
+    assert links(window).count("Retry") == 1 and links(window).count("Pick another model") == 1
+    box = window.composer.model_box
+    popups = []  # (a real popup warns on the offscreen platform, failing the test)
+    monkeypatch.setattr(box, "showPopup", lambda: popups.append(box.hasFocus()))
+    click_link(qtbot, window, "Pick another model")  # the fix itself: the model list opens
+    assert popups == [True]
+
+    # a successful retry is a new version; going back to the failed one shows its fix again
+    click_link(qtbot, window, "Retry")
+    idle(qtbot, window)
+    assert "Fine on retry" in window.view.toPlainText()
+    assert "Pick another model" not in links(window)
+    click_link(qtbot, window, "‹")
+    assert "version 1 of 2" in window.view.toPlainText()
+    assert "Pick another model" in links(window)
+
+
+def test_a_refused_key_still_offers_settings_after_a_restart(
+    qtbot, env, client, server, monkeypatch
+) -> None:
+    w = make_window(qtbot, client)
+    server.enqueue(
+        fs.error_reply(401, f"Incorrect API key provided: {KEY}", code="invalid_api_key")
+    )
+    send(qtbot, w, "hello")
+    idle(qtbot, w)
+    assert "Open settings" in links(w)
+    cid = w.chat.conversation_id
+    assert cid is not None
+    w.close()
+
+    w2 = make_window(qtbot, client)  # a new window on the same history, as after a restart
+    w2.open_conversation(cid)
+    text = w2.view.toPlainText()
+    assert "refused the API key" in text and "Open settings" in links(w2)
+    assert KEY not in text
+    stored_kind = w2.store._conn().execute(
+        "SELECT error_kind FROM messages WHERE role = 'assistant'"
+    )
+    assert stored_kind.fetchall() == [("auth",)]  # the kind only, never the key or the sentence
+    opened = []
+    monkeypatch.setattr(w2, "open_settings", lambda: opened.append(True))
+    click_link(qtbot, w2, "Open settings")
+    assert opened == [True]
+    w2.close()
+
+
 def test_regenerate_keeps_the_earlier_version(qtbot, window, server) -> None:
     server.enqueue(fs.text_reply(["Answer A"]), fs.text_reply(["Answer B"]))
     send(qtbot, window, "q")

@@ -53,7 +53,9 @@ def test_opens_under_askshot_home_with_wal_and_safe_settings(
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(messages)")}
+    assert "error_kind" in columns
     assert store.moved_aside is None and store.notice is None
 
 
@@ -270,6 +272,45 @@ def test_cancelled_and_failed_keep_partial_text_and_error(store: Store, status: 
     store.finish_reply(r, status, error="The connection dropped.")  # type: ignore[arg-type]
     m = store.message(r)
     assert (m.status, m.text, m.error) == (status, "half an ans", "The connection dropped.")
+
+
+def test_the_kind_of_a_failure_is_kept_and_read_back_everywhere(store: Store) -> None:
+    c = store.create_conversation()
+    q = store.add_user_message(c, "q")
+    r = store.begin_reply(c, q, "o4-mini")
+    store.update_reply_text(r, "half")
+    store.finish_reply(
+        r, "failed", error="The model o4-mini was retired.", error_kind="model_not_found"
+    )
+    m = store.message(r)
+    assert (m.status, m.text, m.error, m.error_kind) == (
+        "failed",
+        "half",
+        "The model o4-mini was retired.",
+        "model_not_found",
+    )
+    assert [x.error_kind for x in store.branch(c)] == [None, "model_not_found"]
+    assert [x.error_kind for x in store.all_messages(c)] == [None, "model_not_found"]
+    assert [x.error_kind for x in store.siblings(r)] == ["model_not_found"]
+    # a later answer to the same question that succeeds has no kind; the failed one keeps its own
+    r2 = store.begin_reply(c, q, "o4-mini")
+    ReplySaver(store, r2).finish("done")
+    assert store.message(r2).error_kind is None
+    assert [x.error_kind for x in store.siblings(r)] == ["model_not_found", None]
+    # through the saver, positionally as the callers do, with the kind as a keyword
+    r3 = store.begin_reply(c, q, "o4-mini")
+    saver = ReplySaver(store, r3)
+    saver.append("so far")
+    saver.finish("failed", None, None, "The API key was refused.", 10, 20, error_kind="auth")
+    m3 = store.message(r3)
+    assert (m3.text, m3.error, m3.error_kind, m3.ttft_ms) == (
+        "so far",
+        "The API key was refused.",
+        "auth",
+        10,
+    )
+    raw = store._conn().execute("SELECT error_kind FROM messages WHERE id = ?", (r3,))
+    assert raw.fetchone()[0] == "auth"
 
 
 def test_reply_saver_saves_at_most_once_per_interval(store: Store) -> None:

@@ -1,5 +1,5 @@
-"""The history file over time: migration from version 1, refusing a newer file, setting a damaged
-one aside."""
+"""The history file over time: migration from versions 1 and 2, refusing a newer file, setting a
+damaged one aside."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from PIL import Image
 
 from app.core.paths import Paths
 from app.core.store import HistoryError, Store
-from app.core.store_schema import SCHEMA_VERSION
+from app.core.store_schema import SCHEMA_V2, SCHEMA_VERSION
 
 # Version 1, written out by hand: a flat message list with one inline PNG per message.
 V1_SCHEMA = """
@@ -111,6 +111,7 @@ def test_migrates_a_version_1_file_after_a_backup() -> None:
         assert [m.parent_id for m in branch] == [None, 1, 2, 4]
         assert branch[1].usage is not None and branch[1].usage.prompt_tokens == 900
         assert (branch[3].status, branch[3].error) == ("cancelled", "Stopped.")
+        assert [m.error_kind for m in branch] == [None, None, None, None]
         first = branch[0]
         assert len(first.images) == 1
         assert (first.images[0].width, first.images[0].height) == (300, 200)
@@ -118,10 +119,14 @@ def test_migrates_a_version_1_file_after_a_backup() -> None:
         assert store.thumbnail(first.images[0].sha256) is not None
         assert store._conn().execute("SELECT count(*) FROM images").fetchone()[0] == 1  # shared
         assert [h.message_id for h in store.search("purple")] == [2]
-        assert store._conn().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-        # new rows continue after the old ids
+        assert store._conn().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert "error_kind" in columns(store._conn(), "messages")
+        # new rows continue after the old ids, and keep the kind of a failure
         q = store.add_user_message(1, "new question", parent_id=5)
         assert q > 5
+        r = store.begin_reply(1, q, "o4-mini")
+        store.finish_reply(r, "failed", error="Quota used up.", error_kind="quota")
+        assert store.message(r).error_kind == "quota"
 
     backup = path.with_name("history.sqlite3.v1.bak")
     assert backup.exists()
@@ -135,6 +140,116 @@ def test_migrates_a_version_1_file_after_a_backup() -> None:
     if os.name == "posix":
         assert (backup.stat().st_mode & 0o777) == 0o600
     assert len(v1_bytes) > 0
+    # 1 -> 2 -> 3 in one go: one copy, of the file as it was
+    assert sorted(p.name for p in path.parent.glob("*.bak")) == ["history.sqlite3.v1.bak"]
+
+
+def columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def make_v2(path: Path, *, dangling: bool = False) -> bytes:
+    """A version 2 file as Askshot 2 wrote it: a question with a screenshot, a failed answer
+    (partial text and the sentence, no kind) and a cancelled one on a second branch."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = png((64, 48))
+    conn = sqlite3.connect(path)
+    conn.executescript(SCHEMA_V2)
+    conn.execute("PRAGMA user_version = 2")
+    conn.execute(
+        "INSERT INTO conversations VALUES (1, 'Retired model', 10, 20, 'o4-mini', '', 0, 3)"
+    )
+    conn.executemany(
+        "INSERT INTO messages (id, conversation_id, parent_id, role, text, model, status, error,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (1, 1, None, "user", "What is on screen?", None, "done", None, 10.0),
+            (2, 1, 1, "assistant", "A", "o4-mini", "cancelled", "Stopped.", 11.0),
+            (3, 1, 1, "assistant", "Half an answ", "o4-mini", "failed", "Model retired.", 12.0),
+        ],
+    )
+    conn.execute(
+        "INSERT INTO images (sha256, mime, width, height, byte_size, created_at, data)"
+        " VALUES ('abc', 'image/png', 64, 48, ?, 10.0, ?)",
+        (len(image), image),
+    )
+    conn.execute("INSERT INTO message_images VALUES (1, 0, 'abc', 100)")
+    if dangling:  # only possible with foreign keys off, as here (sqlite3's default)
+        conn.execute(
+            "INSERT INTO messages (id, conversation_id, role, text, created_at)"
+            " VALUES (4, 99, 'user', 'orphan', 13.0)"
+        )
+    conn.commit()
+    conn.close()
+    return image
+
+
+def test_migrates_a_version_2_file_after_a_backup_keeping_every_row() -> None:
+    path = db_path()
+    image = make_v2(path)
+
+    with Store.open() as store:
+        conn = store._conn()
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert columns(conn, "messages")[-1] == "error_kind"
+        kinds = conn.execute("SELECT id, error_kind FROM messages ORDER BY id").fetchall()
+        assert kinds == [(1, None), (2, None), (3, None)]  # every row kept; no kind known
+        branch = store.branch(1)
+        assert [(m.id, m.text, m.status, m.error, m.error_kind) for m in branch] == [
+            (1, "What is on screen?", "done", None, None),
+            (3, "Half an answ", "failed", "Model retired.", None),
+        ]
+        assert (branch[1].sibling_index, branch[1].sibling_count) == (1, 2)
+        assert store.message(2).error == "Stopped."
+        assert store.image_data(branch[0].images[0].sha256) == image
+        assert [h.message_id for h in store.search("answ")] == [3]  # the FTS index still works
+        r = store.begin_reply(1, 1, "o4-mini")
+        store.finish_reply(r, "failed", error="Model retired.", error_kind="model_not_found")
+        assert store.message(r).error_kind == "model_not_found"
+
+    backup = path.with_name("history.sqlite3.v2.bak")
+    assert sorted(p.name for p in path.parent.glob("*.bak")) == [backup.name]
+    check = sqlite3.connect(backup)
+    try:
+        assert check.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert "error_kind" not in columns(check, "messages")
+        assert check.execute("SELECT count(*) FROM messages").fetchone()[0] == 3
+    finally:
+        check.close()
+    if os.name == "posix":
+        assert (backup.stat().st_mode & 0o777) == 0o600
+
+    with Store.open() as store:  # opening again: nothing more to do, no second copy
+        assert store.message(r).error_kind == "model_not_found"
+    assert sorted(p.name for p in path.parent.glob("*.bak")) == [backup.name]
+
+
+def test_a_failed_version_2_migration_changes_nothing() -> None:
+    path = db_path()
+    make_v2(path, dangling=True)  # a message whose conversation is gone: fails the FK check
+    with pytest.raises(HistoryError) as err:
+        Store.open()
+    assert err.value.reason == "migration"
+    assert "history.sqlite3.v2.bak" in err.value.message
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert "error_kind" not in columns(conn, "messages")
+        assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 4
+    finally:
+        conn.close()
+
+
+def test_a_new_file_starts_at_the_current_version_without_a_backup() -> None:
+    path = db_path()
+    with Store.open() as store:
+        conn = store._conn()
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert "error_kind" in columns(conn, "messages")
+        c = store.create_conversation()
+        r = store.begin_reply(c, store.add_user_message(c, "q"), "o4-mini")
+        assert store.message(r).error_kind is None
+    assert list(path.parent.glob("*.bak")) == []
 
 
 def test_a_failed_migration_changes_nothing_and_says_where_the_copy_is() -> None:
