@@ -450,10 +450,7 @@ class MainWindow(QMainWindow):
         self.presets.set_presets(settings.prompt_presets)
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            from app.ui.theme import system_is_dark
-
-            chosen = apply_theme(app, settings.theme)
-            self._dark = system_is_dark() if chosen is None else chosen
+            self._dark = apply_theme(app, settings.theme)  # None: the system's, followed
             if self._view is not None:
                 self._view.set_dark(self._dark)
         if self.first_run is not None and self.stack.currentWidget() is self.first_run:

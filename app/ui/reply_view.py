@@ -28,7 +28,7 @@ from typing import Any
 
 import shiboken6
 from markdown_it.token import Token
-from PySide6.QtCore import QByteArray, QCoreApplication, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QDesktopServices,
     QGuiApplication,
@@ -530,6 +530,8 @@ class ReplyView(_QTextBrowser):
         self.document().setUndoRedoEnabled(False)
         self.open_links = True
         self.blocked_resources: list[QUrl] = []  # what a document asked for and did not get
+        # None: follow the palette (the system's scheme), now and when it changes.
+        self._follow_palette = dark is None
         self._dark = is_dark_palette(self.palette()) if dark is None else dark
         self._renderers: list[ReplyRenderer] = []
         self._follow = True
@@ -582,11 +584,23 @@ class ReplyView(_QTextBrowser):
         self._renderers.clear()
         super().clear()
 
-    def set_dark(self, dark: bool) -> None:
-        """Switch the colour scheme: each reply is rendered again once."""
+    def set_dark(self, dark: bool | None) -> None:
+        """Switch the colour scheme (None: follow the palette from now on); each reply is
+        rendered again once if the scheme changed."""
+        self._follow_palette = dark is None
+        self._switch(is_dark_palette(self.palette()) if dark is None else dark)
+
+    def _switch(self, dark: bool) -> None:
         self._dark = dark
         for renderer in self._renderers:
             renderer.set_dark(dark)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self._follow_palette:
+            dark = is_dark_palette(self.palette())
+            if dark != self._dark:
+                self._switch(dark)
 
     def copy_code(self, href: str) -> bool:
         for renderer in self._renderers:

@@ -1,60 +1,65 @@
 """Light, dark or the system's scheme. An explicit choice uses Qt's Fusion style with a palette
-of our own, so it looks the same on every desktop; "system" follows the platform."""
+of our own, so it looks the same on every desktop; "system" follows the platform, including a
+switch between light and dark while Askshot runs (the views that draw their own colours follow
+the palette, see ReplyView)."""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
-from app.ui.lazy_qt import Qt
-
-_DARK = {
-    QPalette.ColorRole.Window: "#202124",
-    QPalette.ColorRole.WindowText: "#e8eaed",
-    QPalette.ColorRole.Base: "#17181a",
-    QPalette.ColorRole.AlternateBase: "#26272b",
-    QPalette.ColorRole.Text: "#e8eaed",
-    QPalette.ColorRole.Button: "#2d2e32",
-    QPalette.ColorRole.ButtonText: "#e8eaed",
-    QPalette.ColorRole.Highlight: "#3d6fd8",
-    QPalette.ColorRole.HighlightedText: "#ffffff",
-    QPalette.ColorRole.Link: "#8ab4f8",
-    QPalette.ColorRole.LinkVisited: "#c58af9",
-    QPalette.ColorRole.ToolTipBase: "#2d2e32",
-    QPalette.ColorRole.ToolTipText: "#e8eaed",
-    QPalette.ColorRole.PlaceholderText: "#9aa0a6",
-}
 _DISABLED_DARK_TEXT = "#6f7378"
 
 
-def system_is_dark() -> bool:
-    hints = QGuiApplication.styleHints()
-    scheme = getattr(hints, "colorScheme", None)
-    if scheme is not None and scheme() == Qt.ColorScheme.Dark:
-        return True
-    pal = QGuiApplication.palette()
-    return pal.color(QPalette.ColorRole.Window).lightnessF() < 0.5
-
-
 def dark_palette() -> QPalette:
+    role = QPalette.ColorRole
+    colours = {
+        role.Window: "#202124",
+        role.WindowText: "#e8eaed",
+        role.Base: "#17181a",
+        role.AlternateBase: "#26272b",
+        role.Text: "#e8eaed",
+        role.Button: "#2d2e32",
+        role.ButtonText: "#e8eaed",
+        role.Highlight: "#3d6fd8",
+        role.HighlightedText: "#ffffff",
+        role.Link: "#8ab4f8",
+        role.LinkVisited: "#c58af9",
+        role.ToolTipBase: "#2d2e32",
+        role.ToolTipText: "#e8eaed",
+        role.PlaceholderText: "#9aa0a6",
+    }
     pal = QPalette()
-    for role, colour in _DARK.items():
-        pal.setColor(role, QColor(colour))
-    for role in (
-        QPalette.ColorRole.Text,
-        QPalette.ColorRole.ButtonText,
-        QPalette.ColorRole.WindowText,
-    ):
-        pal.setColor(QPalette.ColorGroup.Disabled, role, QColor(_DISABLED_DARK_TEXT))
+    for which, colour in colours.items():
+        pal.setColor(which, QColor(colour))
+    for disabled in (role.Text, role.ButtonText, role.WindowText):
+        pal.setColor(QPalette.ColorGroup.Disabled, disabled, QColor(_DISABLED_DARK_TEXT))
     return pal
+
+
+# The platform's style name and palette, saved before an explicit theme replaces them, so that
+# going back to "system" restores them (None: nothing was replaced).
+_platform: tuple[str, QPalette] | None = None
 
 
 def apply_theme(app: QApplication, theme: str) -> bool | None:
     """Apply "system", "light" or "dark"; returns True when the result is dark, None for
-    "system" (the views follow the palette; asking the platform is left until after the first
-    paint, see system_is_dark)."""
+    "system" (the views follow the palette). "system" at start-up touches nothing: the
+    platform's style and palette are already in place."""
+    global _platform
     if theme == "system":
+        if _platform is not None:
+            name, palette = _platform
+            _platform = None
+            style = QStyleFactory.create(name)
+            if style is not None:
+                app.setStyle(style)
+            # The platform's palette as it was, with no role set by us: later changes of the
+            # system's scheme apply again.
+            app.setPalette(palette)
         return None
+    if _platform is None:
+        _platform = (app.style().name(), QPalette(app.palette()))
     fusion = QStyleFactory.create("Fusion")
     if fusion is not None:
         app.setStyle(fusion)
