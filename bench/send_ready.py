@@ -53,7 +53,7 @@ def main() -> None:
     from app.core.types import ChatRequest, Message
     from app.platform.capture import Capture, ScreenShot
     from app.ui.attachments import qimage_to_pil
-    from app.ui.markup import flatten
+    from app.ui.markup_image import flatten
 
     shot = screenshot_like(3840, 2160)
     capture = Capture([ScreenShot(shot, QRect(0, 0, 3840, 2160), 1.0, "bench")])

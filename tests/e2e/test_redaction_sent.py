@@ -23,7 +23,8 @@ from app.core import images
 from app.core.client import ChatClient, Endpoint
 from app.core.types import ChatRequest, Message
 from app.ui.attachments import qimage_to_pil
-from app.ui.markup import MarkupEditor, Redaction, RedactionStyle
+from app.ui.markup import MarkupEditor
+from app.ui.markup_image import Redaction, RedactionStyle
 from tests import fakeserver as fs
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # read when pytest-qt makes the app

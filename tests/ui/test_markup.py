@@ -17,18 +17,17 @@ from PySide6.QtGui import QColor, QGuiApplication, QImage
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.ui.markup import (
+from app.ui.markup import MarkupEditor, Tool
+from app.ui.markup_image import (
     MARK_COLOR,
     PIXEL_BLOCK,
     Annotation,
     Arrow,
     Crop,
     Highlight,
-    MarkupEditor,
     Redaction,
     RedactionStyle,
     TextNote,
-    Tool,
     flatten,
 )
 
