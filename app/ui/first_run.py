@@ -30,17 +30,9 @@ from app.core.client import ChatClient
 from app.core.errors import AskshotError, AuthError
 from app.core.secrets import KeySource, validate_key
 from app.core.settings import save
+from app.ui.connection import base_url_problem, endpoint_for, run_in_background
+from app.ui.form_widgets import ERROR_STYLE, FormRows, KeyField, stacked, wrapped_label
 from app.ui.services import Services
-from app.ui.settings_dialog import (
-    ERROR_STYLE,
-    FormRows,
-    KeyField,
-    base_url_problem,
-    endpoint_for,
-    run_in_background,
-    stacked,
-    wrapped_label,
-)
 from app.ui.worker import BackgroundCall
 
 _CHOICES = ("openai", "openrouter", "custom")

@@ -2,262 +2,54 @@
 "Test connection" that lists the endpoint's models off the GUI thread, the default model and
 effort, answer options, appearance and prompt presets.
 
-OK writes ``settings.json`` and the keyring; Cancel changes nothing, the key included. The
-helpers at the top (`KeyField`, `run_in_background`, `endpoint_for`, `base_url_problem`) are
-shared with the first-run panel.
+OK writes ``settings.json`` and the keyring; Cancel changes nothing, the key included. The form
+pieces it shares with the first-run panel are in `form_widgets.py`, the endpoint checks and the
+background call in `connection.py`, the presets table in `presets_editor.py`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Mapping
-from urllib.parse import urlsplit
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QAbstractScrollArea,
     QCheckBox,
     QComboBox,
     QCompleter,
     QDialog,
     QDialogButtonBox,
-    QGridLayout,
     QHBoxLayout,
-    QHeaderView,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.core import providers
-from app.core.client import ChatClient, Endpoint
-from app.core.errors import AskshotError, KeyError_
+from app.core.client import ChatClient
+from app.core.errors import AskshotError
 from app.core.providers import EFFORTS
-from app.core.secrets import KeySource, KeyStore, validate_key
-from app.core.settings import SEND_KEYS, THEMES, Settings, default_presets, save
-from app.core.target import MissingKey, resolve_endpoint
+from app.core.secrets import KeySource, validate_key
+from app.core.settings import SEND_KEYS, THEMES, Settings, save
+from app.ui.connection import base_url_problem, endpoint_for, run_in_background
+from app.ui.form_widgets import (
+    ERROR_STYLE,
+    OK_STYLE,
+    FormRows,
+    Invalid,
+    KeyField,
+    stacked,
+    wrapped_label,
+)
+from app.ui.presets_editor import PresetsEditor
 from app.ui.services import Services
 from app.ui.worker import BackgroundCall
 
-ERROR_STYLE = "color: #c62828;"
-OK_STYLE = "color: #2e7d32;"
 _DEFAULT_MODELS = ("o4-mini", "gpt-4o-mini")
-
-# Background calls whose owner may be gone: kept alive here until their thread is over.
-_RUNNING: set[BackgroundCall] = set()
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("SettingsDialog", text)
-
-
-# -- shared helpers -----------------------------------------------------------------------------
-
-
-def run_in_background(
-    fn: Callable[[], object],
-    on_success: Callable[[object], None],
-    on_error: Callable[[AskshotError], None],
-    on_finished: Callable[[], None],
-) -> BackgroundCall:
-    """Start a BackgroundCall that outlives the widget that asked for it: it has no parent, so
-    closing or deleting the widget neither kills the QObject under a running thread nor blocks
-    the GUI. Callbacks bound to a deleted widget are dropped by Qt; the call joins its thread
-    and deletes itself when it is over."""
-    call = BackgroundCall(fn, on_success, on_error)
-    call.finished.connect(on_finished)
-    call.finished.connect(functools.partial(_forget, call))
-    _RUNNING.add(call)
-    return call.start()
-
-
-def _forget(call: BackgroundCall) -> None:
-    _RUNNING.discard(call)
-    call.join(1.0)
-    call.deleteLater()
-
-
-def base_url_problem(text: str) -> str | None:
-    """A sentence when `text` is not a usable http(s) URL; None when it is fine (or empty)."""
-    url = text.strip()
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
-        return _tr(
-            "The base URL must be an http:// or https:// address, "
-            "for example http://localhost:11434/v1."
-        )
-    return None
-
-
-class _TypedKey:
-    """resolve_endpoint's key lookup, preferring the key the user just typed."""
-
-    def __init__(self, keys: KeyStore, typed: str) -> None:
-        self._keys = keys
-        self._typed = typed
-
-    def get(self, provider_id: str) -> str | None:
-        return self._typed or self._keys.get(provider_id)
-
-
-def endpoint_for(
-    env: Mapping[str, str], keys: KeyStore, provider_id: str, base_url: str, typed_key: str
-) -> Endpoint:
-    """Where a request would go with these choices, resolved exactly as the app does later
-    (OPENAI_BASE_URL wins over the base URL). Raises AskshotError with a sentence."""
-    key = validate_key(typed_key) if typed_key.strip() else ""
-    try:
-        return resolve_endpoint(
-            provider_id,
-            base_url_override=None,
-            saved_provider=provider_id,
-            saved_base_url=base_url,
-            env=env,
-            keys=_TypedKey(keys, key),
-        )
-    except MissingKey:
-        raise KeyError_(_tr("Enter the API key first.")) from None
-
-
-class KeyField(QWidget):
-    """A password-mode line edit with a Show/Hide button. The key is never shown unless asked."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.edit = QLineEdit()
-        self.edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.edit.setInputMethodHints(
-            Qt.InputMethodHint.ImhHiddenText
-            | Qt.InputMethodHint.ImhSensitiveData
-            | Qt.InputMethodHint.ImhNoPredictiveText
-            | Qt.InputMethodHint.ImhNoAutoUppercase
-        )
-        self.edit.setAccessibleName(self.tr("API key"))
-        self.toggle = QPushButton(self.tr("Show"))
-        self.toggle.setCheckable(True)
-        self.toggle.setAutoDefault(False)
-        self.toggle.setAccessibleName(self.tr("Show the key"))
-        self.toggle.setToolTip(self.tr("Show or hide the key you typed"))
-        self.toggle.toggled.connect(self._on_toggled)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.edit, 1)
-        row.addWidget(self.toggle)
-        self.setFocusProxy(self.edit)
-
-    def text(self) -> str:
-        return self.edit.text()
-
-    def _on_toggled(self, shown: bool) -> None:
-        mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
-        self.edit.setEchoMode(mode)
-        self.toggle.setText(self.tr("Hide") if shown else self.tr("Show"))
-        self.toggle.setAccessibleName(self.tr("Hide the key") if shown else self.tr("Show the key"))
-
-
-class WrapLabel(QLabel):
-    """A word-wrapped label that asks its layout for the height its text needs at its actual
-    width. (Plain wrapped QLabels get a height for a guessed width in form layouts and tab
-    pages: a gap above one line, or the second line cut off.)"""
-
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(text, parent)
-        self.setWordWrap(True)
-
-    def setText(self, text: str) -> None:
-        super().setText(text)
-        self._fit()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._fit()
-
-    def _fit(self) -> None:
-        self.setMinimumHeight(0)  # QLabel's heightForWidth never answers less than the minimum
-        height = max(0, self.heightForWidth(self.width())) if self.text() else 0
-        self.setMinimumHeight(height)
-
-
-def wrapped_label(text: str = "", accessible_name: str = "") -> QLabel:
-    label = WrapLabel(text)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    if accessible_name:
-        label.setAccessibleName(accessible_name)
-    return label
-
-
-def stacked(*widgets: QWidget) -> QWidget:
-    """Widgets one above the other in one form field, e.g. a line edit and its note."""
-    box = QWidget()
-    column = QVBoxLayout(box)
-    column.setContentsMargins(0, 0, 0, 0)
-    column.setSpacing(4)
-    for widget in widgets:
-        column.addWidget(widget)
-    policy = box.sizePolicy()
-    policy.setHeightForWidth(True)
-    box.setSizePolicy(policy)
-    return box
-
-
-class FormRows:
-    """Label / field rows on a QGridLayout that belongs to `page` from the start.
-
-    Layouts in these widgets always get their widget before anything is added to them, and
-    forms are grids, not QFormLayouts: PySide keeps Python references from a layout to widgets
-    added while it had no widget (and from a QFormLayout to all its rows), and in PySide 6.12
-    the garbage collector crashed on such a reference once the widgets were gone.
-    """
-
-    def __init__(self, page: QWidget) -> None:
-        self.grid = QGridLayout(page)
-        self.grid.setColumnStretch(1, 1)
-        self.rows = 0
-
-    def add(self, label: str, field: QWidget, buddy: QWidget | None = None) -> QLabel | None:
-        """Add a row and return its label; `buddy` is the widget the label's Alt+letter
-        focuses (default: the field)."""
-        text = None
-        if label:
-            target = buddy or field
-            text = QLabel(label)
-            text.setBuddy(target)
-            if isinstance(target, QAbstractScrollArea):  # a tall field: label at its first line
-                text.setContentsMargins(0, target.frameWidth() + 3, 0, 0)
-            else:  # centred on the field's first line, like QFormLayout does
-                text.setMinimumHeight(target.sizeHint().height())
-            self.grid.addWidget(text, self.rows, 0, Qt.AlignmentFlag.AlignTop)
-        self.grid.addWidget(field, self.rows, 1)
-        self.rows += 1
-        return text
-
-    def stretch(self, row: int | None = None) -> None:
-        """Give spare height to `row`, or to an empty row below the last one."""
-        self.grid.setRowStretch(self.rows if row is None else row, 1)
-
-
-class _Invalid(Exception):
-    """A value the user must fix: the sentence, and the widget to focus."""
-
-    def __init__(self, message: str, widget: QWidget) -> None:
-        super().__init__(message)
-        self.message = message
-        self.widget = widget
-
-
-# -- the dialog ---------------------------------------------------------------------------------
 
 
 class SettingsDialog(QDialog):
@@ -288,7 +80,12 @@ class SettingsDialog(QDialog):
         self.tabs.setAccessibleName(self.tr("Settings pages"))
         self.tabs.addTab(self._connection_page(), self.tr("Connection"))
         self.tabs.addTab(self._answers_page(), self.tr("Answers"))
-        self.tabs.addTab(self._presets_page(), self.tr("Presets"))
+        self.presets_page = PresetsEditor()
+        self.presets_table = self.presets_page.table
+        self.add_preset_button = self.presets_page.add_button
+        self.remove_preset_button = self.presets_page.remove_button
+        self.reset_presets_button = self.presets_page.reset_button
+        self.tabs.addTab(self.presets_page, self.tr("Presets"))
         self.tabs.addTab(self._general_page(), self.tr("General"))
         self.error = wrapped_label(accessible_name=self.tr("Problem"))
         self.error.setStyleSheet(ERROR_STYLE)
@@ -411,46 +208,6 @@ class SettingsDialog(QDialog):
         form.stretch(0)
         return page
 
-    def _presets_page(self) -> QWidget:
-        self.presets_table = QTableWidget(0, 2)
-        self.presets_table.setHorizontalHeaderLabels([self.tr("Label"), self.tr("Prompt text")])
-        self.presets_table.setAccessibleName(self.tr("Prompt presets"))
-        self.presets_table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
-        self.presets_table.verticalHeader().hide()
-        self.presets_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        header = self.presets_table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.presets_table.setColumnWidth(0, 170)
-        self.add_preset_button = QPushButton(self.tr("Add"))
-        self.add_preset_button.setAccessibleName(self.tr("Add preset"))
-        self.add_preset_button.clicked.connect(self._add_preset)
-        self.remove_preset_button = QPushButton(self.tr("Remove"))
-        self.remove_preset_button.setAccessibleName(self.tr("Remove preset"))
-        self.remove_preset_button.clicked.connect(self._remove_preset)
-        self.reset_presets_button = QPushButton(self.tr("Restore defaults"))
-        self.reset_presets_button.setAccessibleName(self.tr("Restore default presets"))
-        self.reset_presets_button.clicked.connect(lambda: self._set_presets(default_presets()))
-        for button in (
-            self.add_preset_button,
-            self.remove_preset_button,
-            self.reset_presets_button,
-        ):
-            button.setAutoDefault(False)
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.addWidget(
-            wrapped_label(self.tr("One-click prompts: double-click a cell (or press F2) to edit."))
-        )
-        layout.addWidget(self.presets_table, 1)
-        row = QHBoxLayout()
-        layout.addLayout(row)  # attached before it is filled (see FormRows)
-        row.addWidget(self.add_preset_button)
-        row.addWidget(self.remove_preset_button)
-        row.addStretch(1)
-        row.addWidget(self.reset_presets_button)
-        return page
-
     def _general_page(self) -> QWidget:
         self.theme_combo = QComboBox()
         self.theme_combo.setAccessibleName(self.tr("Theme"))
@@ -489,39 +246,12 @@ class SettingsDialog(QDialog):
         self.system_prompt.setPlainText(s.system_prompt)
         self.timeout_spin.setValue(round(s.timeout_s))
         self.max_tokens_spin.setValue(s.max_output_tokens or 0)
-        self._set_presets(s.prompt_presets)
+        self.presets_page.set_presets(s.prompt_presets)
         self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(s.theme)))
         self.send_key_combo.setCurrentIndex(max(0, self.send_key_combo.findData(s.send_key)))
         self.keep_screenshots.setChecked(s.keep_screenshots)
         self._show_provider()
         self._update_effort()
-
-    def _set_presets(self, presets: list[tuple[str, str]]) -> None:
-        self.presets_table.setRowCount(0)
-        for label, text in presets:
-            self._append_preset_row(label, text)
-
-    def _append_preset_row(self, label: str, text: str) -> int:
-        row = self.presets_table.rowCount()
-        self.presets_table.insertRow(row)
-        self.presets_table.setItem(row, 0, QTableWidgetItem(label))
-        self.presets_table.setItem(row, 1, QTableWidgetItem(text))
-        return row
-
-    def _add_preset(self) -> None:
-        row = self._append_preset_row("", "")
-        self.presets_table.setCurrentCell(row, 0)
-        self.presets_table.setFocus()
-        item = self.presets_table.item(row, 0)
-        if item is not None:
-            self.presets_table.editItem(item)
-
-    def _remove_preset(self) -> None:
-        rows = {index.row() for index in self.presets_table.selectedIndexes()}
-        if not rows and self.presets_table.currentRow() >= 0:
-            rows = {self.presets_table.currentRow()}
-        for row in sorted(rows, reverse=True):
-            self.presets_table.removeRow(row)
 
     # -- provider, URL and key ------------------------------------------------------------------
 
@@ -696,27 +426,17 @@ class SettingsDialog(QDialog):
     # -- OK / Cancel ----------------------------------------------------------------------------
 
     def collect(self) -> Settings:
-        """The settings as shown; raises _Invalid with a sentence for values that need fixing."""
+        """The settings as shown; raises Invalid with a sentence for values that need fixing."""
         pid = self.provider_id()
         base_url = self._urls.get(pid, "")
         if pid == "custom":
             problem = base_url_problem(base_url)
             if problem:
-                raise _Invalid(problem, self.url_edit)
+                raise Invalid(problem, self.url_edit)
         model_id = self.model_combo.currentText().strip()
         if not model_id:
-            raise _Invalid(self.tr("Enter a model, for example o4-mini."), self.model_combo)
-        presets: list[tuple[str, str]] = []
-        for row in range(self.presets_table.rowCount()):
-            label, text = (self._cell(row, col) for col in (0, 1))
-            if not label and not text:
-                continue
-            if not label or not text:
-                raise _Invalid(
-                    self.tr("Preset {0} needs both a label and a prompt text.").format(row + 1),
-                    self.presets_table,
-                )
-            presets.append((label, text))
+            raise Invalid(self.tr("Enter a model, for example o4-mini."), self.model_combo)
+        presets = self.presets_page.presets()
         max_tokens = self.max_tokens_spin.value()
         return dataclasses.replace(
             self.services.settings,
@@ -733,16 +453,12 @@ class SettingsDialog(QDialog):
             prompt_presets=presets,
         )
 
-    def _cell(self, row: int, col: int) -> str:
-        item = self.presets_table.item(row, col)
-        return item.text().strip() if item is not None else ""
-
     def accept(self) -> None:
         self._typed[self.provider_id()] = self.key_field.text()
         try:
             new = self.collect()
             keys = {pid: validate_key(t) for pid, t in self._typed.items() if t.strip()}
-        except _Invalid as exc:
+        except Invalid as exc:
             self._fail(exc.message, exc.widget)
             return
         except AskshotError as exc:

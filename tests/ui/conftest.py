@@ -41,7 +41,7 @@ def panel(qtbot: QtBot) -> Iterator[ComposerPanel]:
 def widgets_held_by_layouts(root: QWidget) -> list[tuple[str, str]]:
     """(layout, widget) type names where a layout below `root` holds a Python reference to a
     widget: such references crashed PySide 6.12's garbage collection (see FormRows in
-    settings_dialog.py)."""
+    form_widgets.py)."""
     import gc
 
     return [

@@ -1,0 +1,92 @@
+"""Reaching the endpoint from the Settings dialog and the first-run panel: the base-URL check,
+the endpoint a "Test connection" talks to (resolved as the app resolves it later), and the
+background call that runs the test without tying its thread to the widget that asked.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QCoreApplication
+
+from app.core.client import Endpoint
+from app.core.errors import AskshotError, KeyError_
+from app.core.secrets import KeyStore, validate_key
+from app.core.target import MissingKey, resolve_endpoint
+from app.ui.worker import BackgroundCall
+
+# Background calls whose owner may be gone: kept alive here until their thread is over.
+_RUNNING: set[BackgroundCall] = set()
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("SettingsDialog", text)
+
+
+def run_in_background(
+    fn: Callable[[], object],
+    on_success: Callable[[object], None],
+    on_error: Callable[[AskshotError], None],
+    on_finished: Callable[[], None],
+) -> BackgroundCall:
+    """Start a BackgroundCall that outlives the widget that asked for it: it has no parent, so
+    closing or deleting the widget neither kills the QObject under a running thread nor blocks
+    the GUI. Callbacks bound to a deleted widget are dropped by Qt; the call joins its thread
+    and deletes itself when it is over."""
+    call = BackgroundCall(fn, on_success, on_error)
+    call.finished.connect(on_finished)
+    call.finished.connect(functools.partial(_forget, call))
+    _RUNNING.add(call)
+    return call.start()
+
+
+def _forget(call: BackgroundCall) -> None:
+    _RUNNING.discard(call)
+    call.join(1.0)
+    call.deleteLater()
+
+
+def base_url_problem(text: str) -> str | None:
+    """A sentence when `text` is not a usable http(s) URL; None when it is fine (or empty)."""
+    url = text.strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
+        return _tr(
+            "The base URL must be an http:// or https:// address, "
+            "for example http://localhost:11434/v1."
+        )
+    return None
+
+
+class _TypedKey:
+    """resolve_endpoint's key lookup, preferring the key the user just typed."""
+
+    def __init__(self, keys: KeyStore, typed: str) -> None:
+        self._keys = keys
+        self._typed = typed
+
+    def get(self, provider_id: str) -> str | None:
+        return self._typed or self._keys.get(provider_id)
+
+
+def endpoint_for(
+    env: Mapping[str, str], keys: KeyStore, provider_id: str, base_url: str, typed_key: str
+) -> Endpoint:
+    """Where a request would go with these choices, resolved exactly as the app does later
+    (OPENAI_BASE_URL wins over the base URL). Raises AskshotError with a sentence."""
+    key = validate_key(typed_key) if typed_key.strip() else ""
+    try:
+        return resolve_endpoint(
+            provider_id,
+            base_url_override=None,
+            saved_provider=provider_id,
+            saved_base_url=base_url,
+            env=env,
+            keys=_TypedKey(keys, key),
+        )
+    except MissingKey:
+        raise KeyError_(_tr("Enter the API key first.")) from None
