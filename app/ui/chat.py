@@ -308,6 +308,8 @@ class ChatController(QObject):
             self._renderer.finish()
         if worker is None:
             return
+        if kind == "auth":  # the key may have been replaced meanwhile: read it again next time
+            self.services.forget_read_keys()
         ttft = (
             None
             if worker.first_text_at is None

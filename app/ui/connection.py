@@ -5,47 +5,19 @@ background call that runs the test without tying its thread to the widget that a
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QCoreApplication
 
 from app.core.client import Endpoint
-from app.core.errors import AskshotError, KeyError_
+from app.core.errors import KeyError_
 from app.core.secrets import KeyStore, validate_key
 from app.core.target import MissingKey, resolve_endpoint
-from app.ui.worker import BackgroundCall
-
-# Background calls whose owner may be gone: kept alive here until their thread is over.
-_RUNNING: set[BackgroundCall] = set()
 
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("SettingsDialog", text)
-
-
-def run_in_background(
-    fn: Callable[[], object],
-    on_success: Callable[[object], None],
-    on_error: Callable[[AskshotError], None],
-    on_finished: Callable[[], None],
-) -> BackgroundCall:
-    """Start a BackgroundCall that outlives the widget that asked for it: it has no parent, so
-    closing or deleting the widget neither kills the QObject under a running thread nor blocks
-    the GUI. Callbacks bound to a deleted widget are dropped by Qt; the call joins its thread
-    and deletes itself when it is over."""
-    call = BackgroundCall(fn, on_success, on_error)
-    call.finished.connect(on_finished)
-    call.finished.connect(functools.partial(_forget, call))
-    _RUNNING.add(call)
-    return call.start()
-
-
-def _forget(call: BackgroundCall) -> None:
-    _RUNNING.discard(call)
-    call.join(1.0)
-    call.deleteLater()
 
 
 def base_url_problem(text: str) -> str | None:

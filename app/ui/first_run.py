@@ -30,10 +30,10 @@ from app.core.client import ChatClient
 from app.core.errors import AskshotError, AuthError
 from app.core.secrets import KeySource, validate_key
 from app.core.settings import save
-from app.ui.connection import base_url_problem, endpoint_for, run_in_background
+from app.ui.connection import base_url_problem, endpoint_for
 from app.ui.form_widgets import ERROR_STYLE, FormRows, KeyField, stacked, wrapped_label
 from app.ui.services import Services
-from app.ui.worker import BackgroundCall
+from app.ui.worker import BackgroundCall, run_in_background
 
 _CHOICES = ("openai", "openrouter", "custom")
 

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from app.ui.first_run import FirstRunPanel
     from app.ui.screenshot_flow import ScreenshotFlow
     from app.ui.sidebar import Sidebar
+    from app.ui.worker import BackgroundCall
 
 log = logging.getLogger("askshot.ui")
 
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self._painted = False  # set by the first paint; heavier work waits for it
         self.is_ready = False  # set (and `ready` emitted) when that work is done
+        self.key_check: BackgroundCall | None = None  # the key is looked for after that
         self._closed = False
         self._shots: ScreenshotFlow | None = None
         self.services = services
@@ -301,12 +303,21 @@ class MainWindow(QMainWindow):
         self._open_history()
         self._set_icons()
         self.composer.after_first_paint()
-        try:
-            self.services.endpoint()
-        except errors.KeyError_ as exc:
-            self.show_first_run(exc.message)
         self.is_ready = True
         self.ready.emit()
+        # Is there a key? Reading it from the keyring takes a child process (and maybe an
+        # unlock prompt): off the GUI thread. A send meanwhile waits for the same answer.
+        from app.ui.worker import run_in_background
+
+        self.key_check = run_in_background(
+            self.services.endpoint, lambda _e: None, self._no_key, daemon=True
+        )
+
+    def _no_key(self, exc: errors.AskshotError) -> None:
+        if not self._closed and isinstance(exc, errors.KeyError_):
+            self.show_first_run(exc.message)
+        elif not self._closed:
+            self.view.add_notice(exc.message, error=True)
 
     def _set_icons(self) -> None:
         from app.ui import icons
@@ -503,6 +514,11 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closed = True
+        if self.key_check is not None and self.key_check.running:
+            from app.core.key_process import cancel_reads
+
+            cancel_reads()  # a keyring waiting for an unlock prompt must not hold up quitting
+            self.key_check.join(2.0)
         if self._chat is not None:
             self._chat.stop_and_wait()
         if self._sidebar is not None:

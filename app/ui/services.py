@@ -1,12 +1,16 @@
 """What the windows need from the core, gathered once at start-up and passed in.
 
-The keyring is opened on first use, not at start-up: importing it and asking D-Bus which backend
-works costs more than painting the window.
+The keyring is not loaded into the window's process to read the key: a short-lived child reads
+it (app.core.key_process), because keyring and its crypto libraries would stay in memory for the
+whole session (about 20 MiB). The window keeps the key it got in memory. Settings and the
+first-run panel, which store and delete keys, use an in-process KeyStore (`keys`); once that
+exists, it answers.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -33,6 +37,8 @@ class Services:
         self.settings = settings
         self.settings_warning = settings_warning
         self._keys = keys
+        self._read: dict[str, str | None] = {}  # keys read by the child process, per provider
+        self._read_lock = threading.Lock()  # one child at a time; the others use its answer
 
     @classmethod
     def create(cls, env: Mapping[str, str] | None = None) -> Services:
@@ -65,5 +71,20 @@ class Services:
         )
 
     def get(self, provider_id: str) -> str | None:
-        """The stored key for a provider (the KeySource protocol of app.core.target)."""
-        return self.keys.get(provider_id)
+        """The stored key for a provider (the KeySource protocol of app.core.target). Without
+        an in-process KeyStore, the first call per provider runs the child process (blocking,
+        up to the time an unlock prompt takes: the window calls it off the GUI thread first)."""
+        if self._keys is not None:
+            return self._keys.get(provider_id)
+        with self._read_lock:
+            if provider_id not in self._read:
+                from app.core.key_process import read_key
+
+                self._read[provider_id] = read_key(provider_id, self.env)
+            return self._read[provider_id]
+
+    def forget_read_keys(self) -> None:
+        """Read the keys again next time (the server refused one: it may have been replaced
+        with `askshot key set` meanwhile)."""
+        with self._read_lock:
+            self._read.clear()

@@ -35,7 +35,7 @@ from app.core.errors import AskshotError
 from app.core.providers import EFFORTS
 from app.core.secrets import KeySource, validate_key
 from app.core.settings import SEND_KEYS, THEMES, Settings, save
-from app.ui.connection import base_url_problem, endpoint_for, run_in_background
+from app.ui.connection import base_url_problem, endpoint_for
 from app.ui.form_widgets import (
     ERROR_STYLE,
     OK_STYLE,
@@ -47,7 +47,7 @@ from app.ui.form_widgets import (
 )
 from app.ui.presets_editor import PresetsEditor
 from app.ui.services import Services
-from app.ui.worker import BackgroundCall
+from app.ui.worker import BackgroundCall, run_in_background
 
 _DEFAULT_MODELS = ("o4-mini", "gpt-4o-mini")
 

@@ -8,6 +8,7 @@ update per event-loop turn, not one per delta.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -135,12 +136,15 @@ class BackgroundCall(QObject):
         on_success: Callable[[object], None],
         on_error: Callable[[errors.AskshotError], None],
         parent: QObject | None = None,
+        *,
+        daemon: bool = False,
     ) -> None:
         super().__init__(parent)
         self._fn = fn
         self._succeeded.connect(on_success)
         self._failed.connect(on_error)
-        self._thread = threading.Thread(target=self._run, name="askshot-call")
+        # daemon: quitting does not wait for it (a call that may wait on the user elsewhere)
+        self._thread = threading.Thread(target=self._run, name="askshot-call", daemon=daemon)
 
     def start(self) -> BackgroundCall:
         self._thread.start()
@@ -166,3 +170,33 @@ class BackgroundCall(QObject):
             self._succeeded.emit(result)
         finally:
             self.finished.emit()
+
+
+# Background calls whose owner may be gone: kept alive here until their thread is over.
+_RUNNING: set[BackgroundCall] = set()
+
+
+def run_in_background(
+    fn: Callable[[], object],
+    on_success: Callable[[object], None],
+    on_error: Callable[[errors.AskshotError], None],
+    on_finished: Callable[[], None] | None = None,
+    *,
+    daemon: bool = False,
+) -> BackgroundCall:
+    """Start a BackgroundCall that outlives the widget that asked for it: it has no parent, so
+    closing or deleting the widget neither kills the QObject under a running thread nor blocks
+    the GUI. Callbacks bound to a deleted widget are dropped by Qt; the call joins its thread
+    and deletes itself when it is over."""
+    call = BackgroundCall(fn, on_success, on_error, daemon=daemon)
+    if on_finished is not None:
+        call.finished.connect(on_finished)
+    call.finished.connect(functools.partial(_forget, call))
+    _RUNNING.add(call)
+    return call.start()
+
+
+def _forget(call: BackgroundCall) -> None:
+    _RUNNING.discard(call)
+    call.join(1.0)
+    call.deleteLater()

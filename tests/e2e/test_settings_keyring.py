@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QLineEdit
 from app.core.client import ChatClient
 from app.core.secrets import KeyStore
 from app.core.settings import settings_path
-from app.ui import connection
+from app.ui import worker
 from app.ui.services import Services
 from app.ui.settings_dialog import SettingsDialog
 
@@ -78,4 +78,4 @@ def test_dialog_saves_the_key_into_secret_service(
         qtbot.mouseClick(again.remove_key_button, Qt.MouseButton.LeftButton)
         again.accept()
         assert lookup(secret_service_env).stdout == ""
-        assert not connection._RUNNING
+        assert not worker._RUNNING

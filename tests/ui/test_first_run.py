@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QRadioButton, QWid
 from app.core.client import ChatClient
 from app.core.secrets import KeyStore
 from app.core.settings import settings_path
-from app.ui import connection
+from app.ui import worker
 from app.ui.first_run import FirstRunPanel
 from app.ui.services import Services
 from tests import fakeserver as fs
@@ -57,7 +57,7 @@ def open_panel(qtbot, services: Services, client: ChatClient) -> FirstRunPanel:
 def panel(qtbot, services: Services, client: ChatClient) -> Iterator[FirstRunPanel]:
     p = open_panel(qtbot, services, client)
     yield p
-    qtbot.waitUntil(lambda: not connection._RUNNING, timeout=5000)
+    qtbot.waitUntil(lambda: not worker._RUNNING, timeout=5000)
 
 
 def click(qtbot, button: QPushButton | QRadioButton) -> None:
@@ -173,7 +173,7 @@ def test_no_keyring_keeps_the_key_for_the_session_and_says_so(
     assert all(KEY not in text for text in label_texts(panel))
     with qtbot.waitSignal(panel.completed, timeout=2000):
         click(qtbot, panel.continue_button)
-    qtbot.waitUntil(lambda: not connection._RUNNING, timeout=5000)
+    qtbot.waitUntil(lambda: not worker._RUNNING, timeout=5000)
 
 
 def test_custom_server_needs_no_key(

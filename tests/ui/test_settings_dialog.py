@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from app.core.client import ChatClient
 from app.core.secrets import KeyStore
 from app.core.settings import Settings, default_presets, settings_path
-from app.ui import connection
+from app.ui import worker
 from app.ui.services import Services
 from app.ui.settings_dialog import SettingsDialog
 from tests import fakeserver as fs
@@ -68,7 +68,7 @@ def open_dialog(qtbot, services: Services, client: ChatClient) -> SettingsDialog
 def dialog(qtbot, services: Services, client: ChatClient) -> Iterator[SettingsDialog]:
     d = open_dialog(qtbot, services, client)
     yield d
-    qtbot.waitUntil(lambda: not connection._RUNNING, timeout=5000)
+    qtbot.waitUntil(lambda: not worker._RUNNING, timeout=5000)
 
 
 def click(qtbot, button: QPushButton) -> None:
@@ -472,7 +472,7 @@ def test_closing_while_testing_neither_crashes_nor_leaks_a_thread(
     qtbot.keyClick(dialog.key_field.edit, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
     dialog.deleteLater()
-    qtbot.waitUntil(lambda: not connection._RUNNING, timeout=5000)
+    qtbot.waitUntil(lambda: not worker._RUNNING, timeout=5000)
 
 
 # -- accessibility --------------------------------------------------------------------------------

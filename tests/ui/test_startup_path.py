@@ -37,6 +37,7 @@ def done():
     seen["after_ready"] = sorted(sys.modules)
     seen["guard_checked"] = pyside_fix._applied is not None
     print(json.dumps(seen))
+    window.close()
     qapp.quit()
 
 watcher = FirstPaint()

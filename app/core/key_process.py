@@ -1,0 +1,123 @@
+"""Reading a stored API key from the OS keyring in a short-lived child process.
+
+Loading keyring and its Secret Service backend costs the process that does it about 20 MiB for
+as long as it runs (keyring brings in ssl, urllib and email; secretstorage brings in
+cryptography). The window needs the key once per session, so it asks a child process, which
+reads it with the same KeyStore as everything else and exits. The key crosses a pipe between
+two processes of the same user, as it crosses D-Bus from the keyring daemon; it is never written
+anywhere, and errors carry the KeyStore's sentences, never the child's raw output.
+
+    python -m app.core.key_process PROVIDER   prints {"key": str | null} or {"error": str}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+from app.core.errors import KeyError_, scrub
+
+# A locked keyring may show an unlock prompt: leave the user time to answer it.
+TIMEOUT_S = 120.0
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the directory holding `app`
+_running: set[subprocess.Popen[bytes]] = set()
+_lock = threading.Lock()
+
+
+def read_key(provider_id: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The key stored for `provider_id`, or None when the keyring holds none (or there is no
+    secure keyring). Raises KeyError_ with a sentence when the keyring fails. Blocks until the
+    child answers: call it off the GUI thread."""
+    child_env = dict(os.environ if env is None else env)
+    path = child_env.get("PYTHONPATH", "")
+    child_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PACKAGE_ROOT), path) if p)
+    child_env["PYTHONDONTWRITEBYTECODE"] = "1"
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "app.core.key_process", provider_id],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # never shown: it could hold anything
+            env=child_env,
+            cwd=_PACKAGE_ROOT,
+            creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),  # Windows: no console
+        )
+    except OSError as exc:
+        raise KeyError_(
+            f"Could not start the helper that reads the API key from the keyring ({exc.strerror})."
+        ) from None
+    with _lock:
+        _running.add(child)
+    try:
+        out, _ = child.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        raise KeyError_(
+            f"The keyring did not answer within {TIMEOUT_S:.0f} s. If it asked to be unlocked, "
+            "unlock it and try again."
+        ) from None
+    finally:
+        with _lock:
+            _running.discard(child)
+    answer = _parse(out)
+    if answer is None or child.returncode != 0:
+        raise KeyError_(
+            "Could not read the API key from the keyring: its helper stopped unexpectedly "
+            f"(exit code {child.returncode}). `askshot key status` shows what the keyring says."
+        )
+    if "error" in answer:
+        raise KeyError_(str(answer["error"]))
+    key = answer.get("key")
+    return key if isinstance(key, str) and key else None
+
+
+def cancel_reads() -> None:
+    """Stop the children still waiting on the keyring (the window is closing): their
+    read_key calls return at once with a KeyError_."""
+    with _lock:
+        children = list(_running)
+    for child in children:
+        if child.poll() is None:
+            child.kill()
+
+
+def _parse(out: bytes) -> dict[str, object] | None:
+    lines = out.decode("utf-8", "replace").strip().splitlines()
+    if not lines:
+        return None
+    try:
+        answer = json.loads(lines[-1])
+    except ValueError:
+        return None
+    return answer if isinstance(answer, dict) else None
+
+
+def main(argv: list[str]) -> int:
+    """The child: read one key with KeyStore and print the answer as one JSON line."""
+    if len(argv) != 1:
+        print(json.dumps({"error": "usage: python -m app.core.key_process PROVIDER"}))
+        return 2
+    from app.core.secrets import KeyStore
+
+    store = KeyStore()
+    try:
+        key = store.get(argv[0])
+    except KeyError_ as exc:
+        answer: dict[str, object] = {"error": exc.message}
+    except Exception as exc:  # never let a traceback (which could hold anything) reach stdout
+        answer = {"error": f"Could not read the API key from the keyring: {scrub(repr(exc))}"}
+    else:
+        answer = {"key": key}
+    sys.stdout.write(json.dumps(answer) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,147 @@
+"""The window reads its key from a real Secret Service (gnome-keyring on a private D-Bus session
+bus) through a child process, so keyring and its crypto libraries never load into the window's
+process; what reaches the server is the stored key."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from keyring.backends import SecretService
+
+from app.core import key_process
+from app.core.errors import KeyError_
+from app.core.secrets import KeyStore
+from tests.e2e.conftest import SecretService as RunningSecretService
+
+pytestmark = pytest.mark.keyring
+
+KEY = "sk-e2e-child-Secret0123456789abcdef"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def store_key(key: str = KEY) -> None:
+    KeyStore(backend=SecretService.Keyring(), env={}).set("openai", key)
+
+
+def test_the_child_reads_the_stored_key(secret_service_env: dict[str, str]) -> None:
+    store_key()
+    assert key_process.read_key("openai") == KEY
+
+
+def test_no_stored_key_is_none(secret_service_env: dict[str, str]) -> None:
+    assert key_process.read_key("openai") is None
+    assert key_process.read_key("openrouter") is None
+
+
+def test_a_locked_keyring_gives_the_keystores_sentence(
+    private_secret_service: RunningSecretService,
+) -> None:
+    store_key()
+    private_secret_service.lock_default_collection()
+    with pytest.raises(KeyError_, match="is locked") as caught:
+        key_process.read_key("openai")
+    assert KEY not in str(caught.value)
+
+
+def test_closing_the_window_stops_a_read_that_hangs(
+    private_secret_service: RunningSecretService,
+) -> None:
+    """A keyring that does not answer (here: its daemon stopped with SIGSTOP) must not keep
+    Askshot from quitting: cancel_reads ends the child and read_key returns at once."""
+    store_key()
+    daemon = private_secret_service.daemon
+    assert daemon is not None
+    outcome: list[object] = []
+
+    def read() -> None:
+        try:
+            outcome.append(key_process.read_key("openai"))
+        except KeyError_ as exc:
+            outcome.append(exc)
+
+    daemon.send_signal(signal.SIGSTOP)
+    try:
+        thread = threading.Thread(target=read)
+        thread.start()
+        time.sleep(1.5)  # the child is started and waiting on D-Bus
+        assert thread.is_alive()
+        started = time.monotonic()
+        key_process.cancel_reads()
+        thread.join(5)
+        assert not thread.is_alive()
+        assert time.monotonic() - started < 2
+    finally:
+        daemon.send_signal(signal.SIGCONT)
+    [result] = outcome
+    assert isinstance(result, KeyError_)
+    assert "helper stopped" in result.message and KEY not in result.message
+
+
+PROBE = r"""
+import json, sys
+from app.ui.services import Services
+services = Services.create()
+endpoint = services.endpoint()
+again = services.endpoint()  # answered from memory: no second child
+print(json.dumps({
+    "key_ok": endpoint.api_key == sys.argv[1] and again.api_key == sys.argv[1],
+    "keyring_loaded": sorted(m for m in sys.modules
+                             if m.split(".")[0] in ("keyring", "secretstorage", "cryptography")),
+}))
+"""
+
+
+def test_the_windows_services_never_load_keyring(
+    secret_service_env: dict[str, str], askshot_home: Path
+) -> None:
+    store_key()
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    env["PYTHONPATH"] = str(ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, KEY],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr
+    answer = json.loads(out.stdout.strip().splitlines()[-1])
+    assert answer == {"key_ok": True, "keyring_loaded": []}
+
+
+def test_a_question_goes_out_with_the_stored_key(
+    qtbot, secret_service_env: dict[str, str], server, client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from app.ui.main_window import MainWindow
+    from app.ui.services import Services
+    from tests import fakeserver as fs
+
+    store_key()
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    window = MainWindow(Services.create(), client)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.is_ready)
+    assert window.key_check is not None
+    qtbot.waitUntil(lambda: not window.key_check.running, timeout=30_000)
+    assert window.first_run is None  # a key was found: no first-run panel
+    server.enqueue(fs.text_reply(["Hello"]))
+    box = window.composer.composer
+    box.setFocus()
+    qtbot.keyClicks(box, "hi")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    [request] = server.wait_for_requests(1)
+    assert request.headers.get("authorization") == f"Bearer {KEY}"
+    qtbot.waitUntil(lambda: not window.chat.busy, timeout=10_000)
+    window.close()
