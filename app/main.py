@@ -12,6 +12,10 @@ HEADLESS = {"ask", "key", "history", "-h", "--help", "--version"}
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if args and args[0] == "_read-key":  # internal: the window's keyring reader (key_process)
+        from app.core.key_process import main as read_key_main
+
+        return read_key_main(args[1:])
     if args and args[0] in HEADLESS:
         from app.cli import run
 

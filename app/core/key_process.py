@@ -8,6 +8,7 @@ two processes of the same user, as it crosses D-Bus from the keyring daemon; it 
 anywhere, and errors carry the KeyStore's sentences, never the child's raw output.
 
     python -m app.core.key_process PROVIDER   prints {"key": str | null} or {"error": str}
+    askshot _read-key PROVIDER                 the same, for a frozen build
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -24,47 +26,62 @@ from app.core.errors import KeyError_, scrub
 
 # A locked keyring may show an unlock prompt: leave the user time to answer it.
 TIMEOUT_S = 120.0
+_POLL_S = 0.2  # how often a waiting read looks at its cancel event
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the directory holding `app`
-_running: set[subprocess.Popen[bytes]] = set()
-_lock = threading.Lock()
 
 
-def read_key(provider_id: str, env: Mapping[str, str] | None = None) -> str | None:
+class ReadCancelled(KeyError_):
+    """The read was cancelled (the window is closing); its child was stopped."""
+
+
+def child_command(provider_id: str) -> list[str]:
+    """How to start the child: a frozen build runs itself with a hidden command."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "_read-key", provider_id]
+    return [sys.executable, "-m", "app.core.key_process", provider_id]
+
+
+def read_key(
+    provider_id: str,
+    env: Mapping[str, str] | None = None,
+    cancel: threading.Event | None = None,
+) -> str | None:
     """The key stored for `provider_id`, or None when the keyring holds none (or there is no
-    secure keyring). Raises KeyError_ with a sentence when the keyring fails. Blocks until the
-    child answers: call it off the GUI thread."""
+    secure keyring). Raises KeyError_ with a sentence when the keyring fails, ReadCancelled
+    once `cancel` is set. Blocks until the child answers: call it off the GUI thread."""
     child_env = dict(os.environ if env is None else env)
-    path = child_env.get("PYTHONPATH", "")
-    child_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PACKAGE_ROOT), path) if p)
     child_env["PYTHONDONTWRITEBYTECODE"] = "1"
     try:
         child = subprocess.Popen(
-            [sys.executable, "-m", "app.core.key_process", provider_id],
+            child_command(provider_id),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,  # never shown: it could hold anything
             env=child_env,
-            cwd=_PACKAGE_ROOT,
+            cwd=_PACKAGE_ROOT,  # `-m app...` finds the package from here
             creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),  # Windows: no console
         )
     except OSError as exc:
         raise KeyError_(
             f"Could not start the helper that reads the API key from the keyring ({exc.strerror})."
         ) from None
-    with _lock:
-        _running.add(child)
-    try:
-        out, _ = child.communicate(timeout=TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.communicate()
-        raise KeyError_(
-            f"The keyring did not answer within {TIMEOUT_S:.0f} s. If it asked to be unlocked, "
-            "unlock it and try again."
-        ) from None
-    finally:
-        with _lock:
-            _running.discard(child)
+    deadline = time.monotonic() + TIMEOUT_S
+    while True:
+        try:
+            out, _ = child.communicate(timeout=_POLL_S)
+            break
+        except subprocess.TimeoutExpired:
+            cancelled = cancel is not None and cancel.is_set()
+            if not cancelled and time.monotonic() < deadline:
+                continue
+            child.kill()
+            child.communicate()
+            if cancelled:
+                raise ReadCancelled("Reading the API key was cancelled.") from None
+            raise KeyError_(
+                f"The keyring did not answer within {TIMEOUT_S:.0f} s. If it asked to be "
+                "unlocked, unlock it and try again."
+            ) from None
     answer = _parse(out)
     if answer is None or child.returncode != 0:
         raise KeyError_(
@@ -75,16 +92,6 @@ def read_key(provider_id: str, env: Mapping[str, str] | None = None) -> str | No
         raise KeyError_(str(answer["error"]))
     key = answer.get("key")
     return key if isinstance(key, str) and key else None
-
-
-def cancel_reads() -> None:
-    """Stop the children still waiting on the keyring (the window is closing): their
-    read_key calls return at once with a KeyError_."""
-    with _lock:
-        children = list(_running)
-    for child in children:
-        if child.poll() is None:
-            child.kill()
 
 
 def _parse(out: bytes) -> dict[str, object] | None:

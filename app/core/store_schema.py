@@ -179,17 +179,29 @@ def _backup(path: Path, version: int) -> Path:
     meanwhile, and the copy is the committed state."""
     target = path.with_name(f"{path.name}.v{version}.bak")
     tmp = path.with_name(target.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    create_private(tmp)
-    src = sqlite3.connect(path)
-    dst = sqlite3.connect(tmp)
     try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
-    os.replace(tmp, target)
-    chmod_private(target)
+        tmp.unlink(missing_ok=True)
+        create_private(tmp)
+        src = sqlite3.connect(path)
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+        os.replace(tmp, target)
+        chmod_private(target)
+    except (OSError, sqlite3.Error) as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)  # no half copy left behind (a full disk, say)
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise HistoryError(
+            f"The history file {path} needs an upgrade for this version of Askshot, but the "
+            f"copy made before upgrading could not be written ({detail}). The file was left as "
+            "it was; free some disk space and start Askshot again.",
+            reason="migration",
+            path=path,
+        ) from exc
     return target
 
 
@@ -230,11 +242,16 @@ def upgrade(conn: sqlite3.Connection, path: Path) -> None:
                 current = 2
             elif current < SCHEMA_VERSION:
                 backup = _backup(path, current)
+            started = current
             # (current == SCHEMA_VERSION: another process did the work while we waited)
             while current < SCHEMA_VERSION:
                 MIGRATIONS[current](conn)
                 current += 1
-            if backup is not None and conn.execute("PRAGMA foreign_key_check").fetchone():
+            if (
+                backup is not None
+                and _REBUILDS & set(range(started, SCHEMA_VERSION))
+                and conn.execute("PRAGMA foreign_key_check").fetchone()
+            ):
                 raise sqlite3.IntegrityError("foreign key check failed after migration")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
@@ -330,3 +347,6 @@ def _v2_to_v3(conn: sqlite3.Connection) -> None:
 
 
 MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}
+# Migrations that copy rows into rebuilt tables: checked for broken references afterwards. Adding
+# a column cannot break one, and a file that lived with an orphan row keeps opening.
+_REBUILDS = {1}

@@ -52,6 +52,9 @@ class ChatController(QObject):
         self.view = view
         self.view.thumbnail = self._thumbnail
         self.view.actionRequested.connect(self.on_action)
+        # True when the API key is at hand; otherwise it runs the action once it is (the main
+        # window sets this: the key may still be on its way from the keyring)
+        self.key_gate: Callable[[Callable[[], None]], bool] = lambda _action: True
         # the model and effort picked in the composer (the main window sets this)
         self.choice: Callable[[], tuple[str, Effort | None]] = lambda: (
             services.settings.model,
@@ -190,6 +193,8 @@ class ChatController(QObject):
     def regenerate(self, message_id: int) -> None:
         """A new version of an answer (or an answer to this question); the old one stays."""
         if self.worker is not None or self.conversation_id is None:
+            return
+        if not self.key_gate(lambda: self.regenerate(message_id)):
             return
         try:
             m = self.store.message(message_id)

@@ -196,6 +196,8 @@ class ComposerPanel(QWidget):
             self._layout.insertWidget(self._layout.indexOf(self.composer), strip)
             strip.removeRequested.connect(self.remove_attachment)
             strip.previewRequested.connect(self._show_preview)
+            # Into the chain right before the message box (the box keeps its place in it).
+            QWidget.setTabOrder(self.composer, strip)
             QWidget.setTabOrder(strip, self.composer)
             self._strip = strip
         return self._strip
@@ -316,6 +318,10 @@ class ComposerPanel(QWidget):
             self._call.join()
 
     # -- sending --------------------------------------------------------------------------------
+
+    def send_again(self) -> None:
+        """Ask to send what is in the composer, as Enter would (after waiting for the key)."""
+        self._request_send()
 
     def _on_send_clicked(self) -> None:
         if self._busy:

@@ -1,6 +1,6 @@
-"""Reaching the endpoint from the Settings dialog and the first-run panel: the base-URL check,
-the endpoint a "Test connection" talks to (resolved as the app resolves it later), and the
-background call that runs the test without tying its thread to the widget that asked.
+"""Reaching the endpoint from the Settings dialog and the first-run panel: the base-URL check
+and the endpoint a "Test connection" talks to (resolved as the app resolves it later; the test
+itself runs through worker.run_in_background).
 """
 
 from __future__ import annotations

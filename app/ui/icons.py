@@ -92,7 +92,11 @@ class SvgIconEngine(QIconEngine):
         return colour, renderer
 
     def clone(self) -> QIconEngine:
-        return SvgIconEngine(self._name, self._fixed)
+        # Qt takes the copy (an icon being changed detaches from the shared engine); the binding
+        # does not hand it over, so the copy is kept alive here or Qt would use a freed object.
+        copy = SvgIconEngine(self._name, self._fixed)
+        _clones.append(copy)
+        return copy
 
     def key(self) -> str:
         return "askshot-svg"
@@ -138,6 +142,7 @@ class SvgIconEngine(QIconEngine):
 
 
 _cache: dict[str, QIcon] = {}
+_clones: list[SvgIconEngine] = []
 
 
 def icon(name: str) -> QIcon:

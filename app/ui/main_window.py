@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QEvent, QSettings, QTimer, Signal
@@ -29,6 +31,8 @@ from app.ui.presets import PresetBar
 from app.ui.services import Services
 
 if TYPE_CHECKING:
+    import tempfile
+
     from PySide6.QtGui import QCloseEvent, QImage
 
     from app.core.client import ChatClient
@@ -60,6 +64,8 @@ class MainWindow(QMainWindow):
         self._painted = False  # set by the first paint; heavier work waits for it
         self.is_ready = False  # set (and `ready` emitted) when that work is done
         self.key_check: BackgroundCall | None = None  # the key is looked for after that
+        self._key_waiters: list[Callable[[], None]] = []  # what waits for that key
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None  # see `store`
         self._closed = False
         self._shots: ScreenshotFlow | None = None
         self.services = services
@@ -191,7 +197,18 @@ class MainWindow(QMainWindow):
         if self._store is None:
             from app.core.store import Store
 
-            self._store = Store.open(self.services.paths)
+            try:
+                self._store = Store.open(self.services.paths)
+            except HistoryError as exc:
+                # The file is left as it is (newer, unreadable, locked…): this window keeps its
+                # conversations in a temporary history and says so.
+                import tempfile
+
+                self._scratch = tempfile.TemporaryDirectory(prefix="askshot-unsaved-")
+                self._store = Store(Path(self._scratch.name) / "history.sqlite3")
+                self._store.notice = self.tr(
+                    "{0} Conversations in this window will not be kept."
+                ).format(exc.message)
         return self._store
 
     # -- set-up -------------------------------------------------------------------------------
@@ -237,6 +254,7 @@ class MainWindow(QMainWindow):
         view.add_notice(self._hint())
         c = ChatController(self.services, self.store, self.client, view, self)
         self._chat = c
+        c.key_gate = self.when_key_ready
         c.choice = lambda: (
             self.composer.model(),
             cast("Effort | None", self.composer.effort()),
@@ -298,25 +316,62 @@ class MainWindow(QMainWindow):
 
         protect_singletons()
         self._shortcuts()
+        self._set_icons()
+        self.composer.after_first_paint()
         if self._view is None:
             self._build_conversation()
         self._open_history()
-        self._set_icons()
-        self.composer.after_first_paint()
         self.is_ready = True
         self.ready.emit()
-        # Is there a key? Reading it from the keyring takes a child process (and maybe an
-        # unlock prompt): off the GUI thread. A send meanwhile waits for the same answer.
+        self._start_key_check()
+
+    # -- the API key ----------------------------------------------------------------------------
+
+    def _start_key_check(self) -> None:
+        """Is there a key? Reading it from the keyring takes a child process (and maybe an
+        unlock prompt): off the GUI thread, never twice at once."""
+        if self._closed or (self.key_check is not None and self.key_check.running):
+            return
         from app.ui.worker import run_in_background
 
         self.key_check = run_in_background(
-            self.services.endpoint, lambda _e: None, self._no_key, daemon=True
+            self.services.endpoint, self._key_found, self._key_failed, daemon=True
         )
 
-    def _no_key(self, exc: errors.AskshotError) -> None:
-        if not self._closed and isinstance(exc, errors.KeyError_):
+    def when_key_ready(self, action: Callable[[], None]) -> bool:
+        """True when the API key is at hand: go on now. Otherwise it is read off the GUI thread
+        and `action` runs once it is there (nothing runs when there is none: the first-run panel
+        or the keyring's sentence says why); returns False. Typed text stays where it is."""
+        if self.services.endpoint_ready():
+            return True
+        self._key_waiters.append(action)
+        self.status.setText(self.tr("Reading the API key from the keyring…"))
+        self._start_key_check()
+        return False
+
+    def _key_found(self, _endpoint: object) -> None:
+        waiters, self._key_waiters = self._key_waiters, []
+        if self._closed:
+            return
+        if waiters:
+            self.status.setText("")
+        for action in waiters:
+            action()
+
+    def _key_failed(self, exc: errors.AskshotError) -> None:
+        from app.core.key_process import ReadCancelled
+        from app.core.target import MissingKey
+
+        waiting, self._key_waiters = bool(self._key_waiters), []
+        if self._closed or isinstance(exc, ReadCancelled):
+            return
+        if waiting:
+            self.status.setText("")
+        if isinstance(exc, MissingKey):
+            if self._has_key_now():  # saved meanwhile (first run, Settings)
+                return
             self.show_first_run(exc.message)
-        elif not self._closed:
+        else:
             self.view.add_notice(exc.message, error=True)
 
     def _set_icons(self) -> None:
@@ -326,9 +381,22 @@ class MainWindow(QMainWindow):
         self.settings_button.setIcon(icons.icon("settings"))
         self.shot_button.setIcon(icons.icon("screenshot"))
 
+    def _has_key_now(self) -> bool:
+        """Whether a key can be had without waiting on the keyring (the check's answer may be
+        older than a key saved in Settings or the first-run panel)."""
+        if not self.services.endpoint_ready():
+            return False
+        try:
+            self.services.endpoint()
+        except errors.AskshotError:
+            return False
+        return True
+
     # -- actions --------------------------------------------------------------------------------
 
     def send(self, text: str, images: list) -> None:  # type: ignore[type-arg]
+        if not self.when_key_ready(self.composer.send_again):
+            return
         model = self.composer.model()
         effort = cast("Effort | None", self.composer.effort())
         if self.chat.send(text, images, model, effort):
@@ -515,9 +583,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closed = True
         if self.key_check is not None and self.key_check.running:
-            from app.core.key_process import cancel_reads
-
-            cancel_reads()  # a keyring waiting for an unlock prompt must not hold up quitting
+            self.services.cancel_key_reads()  # an unanswered unlock prompt must not hold us
             self.key_check.join(2.0)
         if self._chat is not None:
             self._chat.stop_and_wait()
@@ -527,6 +593,8 @@ class MainWindow(QMainWindow):
         self._save_geometry()
         if self._owns_store and self._store is not None:
             self._store.close()
+        if self._scratch is not None:
+            self._scratch.cleanup()
         if self._owns_client and self._client is not None:
             self._client.close()
             self._client = None

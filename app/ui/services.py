@@ -14,6 +14,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from app.core import providers
 from app.core.paths import Paths
 from app.core.settings import Settings, load
 from app.core.target import resolve_endpoint
@@ -37,8 +38,9 @@ class Services:
         self.settings = settings
         self.settings_warning = settings_warning
         self._keys = keys
-        self._read: dict[str, str | None] = {}  # keys read by the child process, per provider
+        self._read: dict[str, str] = {}  # keys read by the child process, per provider
         self._read_lock = threading.Lock()  # one child at a time; the others use its answer
+        self._cancel = threading.Event()  # set when the window closes: stop waiting on it
 
     @classmethod
     def create(cls, env: Mapping[str, str] | None = None) -> Services:
@@ -70,21 +72,42 @@ class Services:
             keys=self,  # the keyring is opened only if the environment has no key
         )
 
+    def endpoint_ready(self) -> bool:
+        """True when endpoint() answers without waiting on the keyring: the key is in the
+        environment, already read, or an in-process KeyStore holds the keys. Otherwise the
+        window reads it off the GUI thread first (see MainWindow.when_key_ready)."""
+        prov = providers.PROVIDERS.get(self.settings.provider)
+        if prov is None or self._keys is not None:
+            return True
+        if prov.key_env and self.env.get(prov.key_env, "").strip():
+            return True
+        return prov.id in self._read
+
     def get(self, provider_id: str) -> str | None:
         """The stored key for a provider (the KeySource protocol of app.core.target). Without
         an in-process KeyStore, the first call per provider runs the child process (blocking,
-        up to the time an unlock prompt takes: the window calls it off the GUI thread first)."""
+        up to the time an unlock prompt takes: the window calls it off the GUI thread). A key
+        found is kept for the session; "none stored" is asked again next time."""
         if self._keys is not None:
             return self._keys.get(provider_id)
+        found = self._read.get(provider_id)
+        if found is not None:
+            return found
         with self._read_lock:
-            if provider_id not in self._read:
+            found = self._read.get(provider_id)
+            if found is None:
                 from app.core.key_process import read_key
 
-                self._read[provider_id] = read_key(provider_id, self.env)
-            return self._read[provider_id]
+                found = read_key(provider_id, self.env, self._cancel)
+                if found is not None:
+                    self._read[provider_id] = found
+            return found
 
     def forget_read_keys(self) -> None:
         """Read the keys again next time (the server refused one: it may have been replaced
-        with `askshot key set` meanwhile)."""
-        with self._read_lock:
-            self._read.clear()
+        with `askshot key set` meanwhile). Never waits."""
+        self._read = {}
+
+    def cancel_key_reads(self) -> None:
+        """The window is closing: a read waiting on the keyring stops, its child with it."""
+        self._cancel.set()

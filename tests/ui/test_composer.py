@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QPushButton, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.core.images import PreparedImage
@@ -233,13 +233,46 @@ def test_estimate_shows_tokens_and_dollars_and_follows_the_model(
 # -- keyboard and accessibility -------------------------------------------------------------------
 
 
-def test_tab_order(qtbot: QtBot, panel: ComposerPanel) -> None:
+def tabs_from_the_message(qtbot: QtBot, panel: ComposerPanel, n: int) -> list[QWidget | None]:
     panel.focus_text()
     seen: list[QWidget | None] = []
-    for _ in range(4):
-        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    for _ in range(n):
+        focused = QApplication.focusWidget()
+        assert focused is not None, seen  # QTest aborts the process on a None widget
+        qtbot.keyClick(focused, Qt.Key.Key_Tab)
         seen.append(QApplication.focusWidget())
+    return seen
+
+
+def test_tab_order(qtbot: QtBot, panel: ComposerPanel) -> None:
+    seen = tabs_from_the_message(qtbot, panel, 4)
     assert seen == [panel.attach_button, panel.model_box, panel.effort_box, panel.send_button]
+
+
+def test_tab_order_is_kept_once_the_thumbnails_appear(qtbot: QtBot) -> None:
+    """In a window with controls before and after the composer (as the main window has)."""
+    window = QWidget()
+    qtbot.addWidget(window)
+    layout = QVBoxLayout(window)
+    before = QPushButton("before", window)
+    layout.addWidget(before)
+    panel = ComposerPanel(Settings(), window)
+    layout.addWidget(panel)
+    after = QPushButton("after", window)
+    layout.addWidget(after)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    assert panel.strip is not None  # built with the first attachment
+    seen = tabs_from_the_message(qtbot, panel, 5)
+    assert seen == [
+        panel.attach_button,
+        panel.model_box,
+        panel.effort_box,
+        panel.send_button,
+        after,
+    ]
 
 
 def test_every_control_has_an_accessible_name(panel: ComposerPanel) -> None:

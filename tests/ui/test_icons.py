@@ -94,7 +94,7 @@ def test_unknown_names_are_refused() -> None:
 
 
 def test_send_becomes_stop_with_its_icon(qtbot: QtBot, panel: ComposerPanel) -> None:
-    assert panel.attach_button.icon().isNull() or not panel._icons
+    assert panel.attach_button.icon().isNull()  # icons come after the first paint
     panel.after_first_paint()
     assert not panel.attach_button.icon().isNull()
     send = panel.send_button.icon().pixmap(QSize(16, 16), 1.0).toImage()
@@ -104,3 +104,20 @@ def test_send_becomes_stop_with_its_icon(qtbot: QtBot, panel: ComposerPanel) -> 
     assert send != stop
     panel.set_busy(False)
     assert panel.send_button.icon().pixmap(QSize(16, 16), 1.0).toImage() == send
+
+
+def test_an_icon_can_be_changed_after_it_was_made(qapp: QApplication) -> None:
+    """Changing an icon makes Qt copy its engine; the copy must stay alive (it used to be freed
+    at once, and the next paint crashed)."""
+    from PySide6.QtGui import QPixmap
+
+    changed = QIcon(icons.icon("send"))
+    extra = QPixmap(16, 16)
+    extra.fill(QColor("#00ff00"))
+    changed.addPixmap(extra)
+    masked = QIcon(icons.icon("stop"))
+    masked.setIsMask(True)
+    gc.collect()
+    assert not changed.pixmap(QSize(16, 16), 1.0).isNull()
+    assert not masked.pixmap(QSize(20, 20), 2.0).isNull()
+    assert not icons.icon("send").pixmap(QSize(16, 16), 1.0).isNull()  # the original is intact

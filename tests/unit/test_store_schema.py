@@ -224,20 +224,41 @@ def test_migrates_a_version_2_file_after_a_backup_keeping_every_row() -> None:
     assert sorted(p.name for p in path.parent.glob("*.bak")) == [backup.name]
 
 
-def test_a_failed_version_2_migration_changes_nothing() -> None:
+def test_a_version_2_file_that_lived_with_an_orphan_row_still_opens() -> None:
+    """Adding a column breaks no reference: the 2 -> 3 upgrade must not refuse a file over a
+    row version 2 was using happily (left behind by a delete with foreign keys off)."""
     path = db_path()
-    make_v2(path, dangling=True)  # a message whose conversation is gone: fails the FK check
+    make_v2(path, dangling=True)
+    with Store.open() as store:
+        conn = store._conn()
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 4  # all kept
+    assert (path.parent / "history.sqlite3.v2.bak").exists()
+
+
+def test_a_backup_that_cannot_be_written_leaves_the_file_and_no_half_copy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = db_path()
+    make_v2(path)
+
+    def disk_full(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("app.core.store_schema.os.replace", disk_full)
     with pytest.raises(HistoryError) as err:
         Store.open()
     assert err.value.reason == "migration"
-    assert "history.sqlite3.v2.bak" in err.value.message
+    assert "No space left on device" in err.value.message
+    assert "left as it was" in err.value.message
     conn = sqlite3.connect(path)
     try:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
         assert "error_kind" not in columns(conn, "messages")
-        assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 4
+        assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 3
     finally:
         conn.close()
+    assert sorted(p.name for p in path.parent.iterdir() if "bak" in p.name) == []
 
 
 def test_a_new_file_starts_at_the_current_version_without_a_backup() -> None:
