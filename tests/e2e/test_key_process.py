@@ -4,11 +4,8 @@ process; what reaches the server is the stored key."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -20,11 +17,11 @@ from app.core import key_process
 from app.core.errors import KeyError_
 from app.core.secrets import KeyStore
 from tests.e2e.conftest import SecretService as RunningSecretService
+from tests.probe import run_probe
 
 pytestmark = pytest.mark.keyring
 
 KEY = "sk-e2e-child-Secret0123456789abcdef"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def store_key(key: str = KEY) -> None:
@@ -105,17 +102,7 @@ def test_the_windows_services_never_load_keyring(
 ) -> None:
     store_key()
     env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
-    env["PYTHONPATH"] = str(ROOT)
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE, KEY],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
-    assert out.returncode == 0, out.stderr
-    answer = json.loads(out.stdout.strip().splitlines()[-1])
+    answer = run_probe(PROBE, env, KEY)
     assert answer == {"key_ok": True, "keyring_loaded": []}
 
 

@@ -4,13 +4,10 @@ slow every start without anyone noticing."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.probe import run_probe
 
 PROBE = r"""
 import json, sys
@@ -75,18 +72,8 @@ def test_heavy_modules_wait_for_the_first_paint(tmp_path: Path) -> None:
         HOME=str(tmp_path),  # the real XDG path, not ASKSHOT_HOME
         XDG_CONFIG_HOME=str(tmp_path / "config"),
         OPENAI_API_KEY="sk-startup-probe",
-        PYTHONPATH=str(ROOT),
     )
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
-    assert out.returncode == 0, out.stderr
-    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    seen = run_probe(PROBE, env)
     at_paint = set(seen["at_paint"])
     loaded_early = [m for m in HEAVY if m in at_paint]
     assert loaded_early == [], f"loaded before the first paint: {loaded_early}"
