@@ -368,6 +368,7 @@ class MainWindow(QMainWindow):
         if waiting:
             self.status.setText("")
         if isinstance(exc, MissingKey):
+            self.services.forget_read_keys()  # the next question looks again
             if self._has_key_now():  # saved meanwhile (first run, Settings)
                 return
             self.show_first_run(exc.message)

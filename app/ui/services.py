@@ -38,7 +38,7 @@ class Services:
         self.settings = settings
         self.settings_warning = settings_warning
         self._keys = keys
-        self._read: dict[str, str] = {}  # keys read by the child process, per provider
+        self._read: dict[str, str | None] = {}  # the child's answers per provider (None: none)
         self._read_lock = threading.Lock()  # one child at a time; the others use its answer
         self._cancel = threading.Event()  # set when the window closes: stop waiting on it
 
@@ -86,26 +86,23 @@ class Services:
     def get(self, provider_id: str) -> str | None:
         """The stored key for a provider (the KeySource protocol of app.core.target). Without
         an in-process KeyStore, the first call per provider runs the child process (blocking,
-        up to the time an unlock prompt takes: the window calls it off the GUI thread). A key
-        found is kept for the session; "none stored" is asked again next time."""
+        up to the time an unlock prompt takes: the window calls it off the GUI thread). The
+        answer is kept until forget_read_keys."""
         if self._keys is not None:
             return self._keys.get(provider_id)
-        found = self._read.get(provider_id)
-        if found is not None:
-            return found
+        read = self._read
+        if provider_id in read:
+            return read[provider_id]
         with self._read_lock:
-            found = self._read.get(provider_id)
-            if found is None:
+            if provider_id not in self._read:
                 from app.core.key_process import read_key
 
-                found = read_key(provider_id, self.env, self._cancel)
-                if found is not None:
-                    self._read[provider_id] = found
-            return found
+                self._read[provider_id] = read_key(provider_id, self.env, self._cancel)
+            return self._read[provider_id]
 
     def forget_read_keys(self) -> None:
-        """Read the keys again next time (the server refused one: it may have been replaced
-        with `askshot key set` meanwhile). Never waits."""
+        """Read the keys again next time (the server refused one, or none was stored: it may
+        have been set with `askshot key set` meanwhile). Never waits."""
         self._read = {}
 
     def cancel_key_reads(self) -> None:

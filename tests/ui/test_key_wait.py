@@ -177,3 +177,19 @@ def test_a_history_that_cannot_be_opened_leaves_a_working_window(
     w.close()
     assert history.read_bytes() == before
     assert not scratch.exists()  # the temporary history is gone with the window
+
+
+def test_a_server_that_needs_no_key_gets_the_question_once_the_keyring_said_none(
+    qtbot, client, server, keyring_answers
+) -> None:
+    """A local server (OPENAI_BASE_URL) takes requests without a key: an empty keyring must
+    neither block the question nor be asked over and over."""
+    keyring = keyring_answers([None], delay=0.3)
+    w = open_window(qtbot, client)
+    server.enqueue(fs.text_reply(["local answer"]))
+    ask(qtbot, w, "hi")
+    qtbot.waitUntil(lambda: len(server.chat_requests) == 1, timeout=10_000)
+    assert "authorization" not in server.chat_requests[0].headers
+    qtbot.waitUntil(lambda: not w.chat.busy, timeout=10_000)
+    assert keyring.reads == 1
+    w.close()
