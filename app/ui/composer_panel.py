@@ -1,19 +1,14 @@
 """Everything below the conversation: the message box, attached images, the model and effort
 pickers, an estimate of what the message will cost, and Send/Stop.
 
-Images are prepared (decoded, fitted to the chosen model, encoded) one at a time in a
-BackgroundCall so typing never stalls on a 4K screenshot. Each attachment keeps its source
-(encoded bytes or a PIL image) and is fitted again when the model changes; the estimate uses
-the core's size rule meanwhile, so it is right at once. A Send while images are still being
-prepared waits for them.
+The images themselves are prepared and refitted by an AttachmentQueue (attachment_queue.py);
+while an image is being fitted to a newly chosen model, the estimate uses the core's size rule,
+so it is right at once. A Send while images are still being prepared waits for them.
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,10 +34,9 @@ if TYPE_CHECKING:
     from PIL import Image
     from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 
-    from app.core.errors import AskshotError
     from app.core.images import PreparedImage
-    from app.ui.attachments import Attachment, AttachmentStrip, ImagePreview, Load, Loaded, Refitted
-    from app.ui.worker import BackgroundCall
+    from app.ui.attachment_queue import AttachmentQueue
+    from app.ui.attachments import AttachmentStrip, ImagePreview, Load
 
 BUILTIN_MODELS: tuple[str, ...] = ("o4-mini", "gpt-4o-mini")
 MIN_LINES, MAX_LINES = 3, 10
@@ -67,15 +61,10 @@ class ComposerPanel(QWidget):
         super().__init__(parent)
         self._model = settings.model.strip() or providers.DEFAULT_MODEL
         self._busy = False
-        self._items: list[Attachment] = []
-        self._queue: deque[Load] = deque()
-        self._call: BackgroundCall | None = None
-        self._next_key = 1
-        self._epoch = 0
+        self._queue: AttachmentQueue | None = None  # made with the first image (see `queue`)
         self._send_queued = False
         self._errors: list[str] = []
         self._last_dir = ""
-        self._closed = False
         self.preview: ImagePreview | None = None
         self.setAcceptDrops(True)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
@@ -178,8 +167,7 @@ class ComposerPanel(QWidget):
     def after_first_paint(self) -> None:
         """What can wait for the window to be on screen: the icons, and the image pipeline
         loaded ahead of the first paste or drop."""
-        import app.ui.attachments
-        import app.ui.worker  # noqa: F401
+        import app.ui.attachment_queue  # noqa: F401
         from app.ui import icons
 
         self._icons = True
@@ -202,6 +190,21 @@ class ComposerPanel(QWidget):
             self._strip = strip
         return self._strip
 
+    @property
+    def queue(self) -> AttachmentQueue:
+        """The images and their preparation, made when first needed."""
+        if self._queue is None:
+            from app.ui.attachment_queue import AttachmentQueue
+
+            queue = AttachmentQueue(self._model, self)
+            queue.added.connect(self._on_added)
+            queue.refitted.connect(self._on_refitted)
+            queue.failed.connect(self._on_failed)
+            queue.progressed.connect(self._on_progress)
+            queue.settled.connect(self._on_idle)
+            self._queue = queue
+        return self._queue
+
     # -- public API -----------------------------------------------------------------------------
 
     def text(self) -> str:
@@ -216,7 +219,7 @@ class ComposerPanel(QWidget):
 
     def images(self) -> list[PreparedImage]:
         """The prepared images; while `preparing`, some may still be fitted for the last model."""
-        return [item.prepared for item in self._items]
+        return [] if self._queue is None else self._queue.images()
 
     def model(self) -> str:
         return self._model
@@ -257,13 +260,12 @@ class ComposerPanel(QWidget):
     @property
     def preparing(self) -> bool:
         """True while images are being added or fitted to the model."""
-        return self._call is not None or bool(self._queue)
+        return self._queue is not None and self._queue.preparing
 
     def clear(self) -> None:
         """Forget the text and the attachments (after a send)."""
-        self._epoch += 1
-        self._queue.clear()
-        self._items.clear()
+        if self._queue is not None:
+            self._queue.clear()
         if self._strip is not None:
             self._strip.clear()
         self._send_queued = False
@@ -278,28 +280,27 @@ class ComposerPanel(QWidget):
     def add_image_paths(self, paths: list[Path]) -> None:
         from app.ui.attachments import Load
 
-        self._set_errors([])
-        for path in paths:
-            self._queue.append(Load(name=path.name or str(path), path=path))
-        self._pump()
+        self._add(*(Load(name=path.name or str(path), path=path) for path in paths))
 
     def add_image_bytes(self, data: bytes, name: str) -> None:
         from app.ui.attachments import Load
 
-        self._set_errors([])
-        self._queue.append(Load(name=name, data=bytes(data)))
-        self._pump()
+        self._add(Load(name=name, data=bytes(data)))
 
     def add_image_pil(self, img: Image.Image, name: str) -> None:
         """Attach an image in memory (a screen capture); the panel keeps `img`: don't modify it."""
         from app.ui.attachments import Load
 
+        self._add(Load(name=name, pil=img))
+
+    def _add(self, *jobs: Load) -> None:
         self._set_errors([])
-        self._queue.append(Load(name=name, pil=img))
-        self._pump()
+        for job in jobs:
+            self.queue.add(job)
 
     def remove_attachment(self, key: int) -> None:
-        self._items = [item for item in self._items if item.key != key]
+        if self._queue is not None:
+            self._queue.remove(key)
         if self._strip is not None:
             self._strip.remove(key)
         self._set_errors([])
@@ -308,14 +309,12 @@ class ComposerPanel(QWidget):
         self.attachmentsChanged.emit()
 
     def attachment_names(self) -> list[str]:
-        return [item.name for item in self._items]
+        return [] if self._queue is None else [item.name for item in self._queue.items]
 
     def shutdown(self) -> None:
         """Drop queued images and wait for the one being prepared (call before quitting)."""
-        self._closed = True
-        self._queue.clear()
-        if self._call is not None:
-            self._call.join()
+        if self._queue is not None:
+            self._queue.shutdown()
 
     # -- sending --------------------------------------------------------------------------------
 
@@ -350,7 +349,7 @@ class ComposerPanel(QWidget):
 
     def _emit_send(self) -> None:
         text = self.text().strip()
-        failed = [item.name for item in self._items if item.failed_for == self._model]
+        failed = [] if self._queue is None else self._queue.failed_for_model()
         if failed:
             self.show_error(
                 self.tr("Remove {0} to send: it could not be prepared for {1}.").format(
@@ -395,7 +394,8 @@ class ComposerPanel(QWidget):
         self._set_errors([])
         self._update_effort()
         self._update_estimate()
-        self._pump()
+        if self._queue is not None:
+            self._queue.set_model(model_id)
         self.modelChanged.emit(model_id)
 
     def _update_effort(self) -> None:
@@ -425,14 +425,15 @@ class ComposerPanel(QWidget):
     def _update_estimate(self) -> None:
         text = self.text().strip()
         waiting = self.preparing
-        if not text and not self._items and not waiting:
+        items = [] if self._queue is None else self._queue.items
+        if not text and not items and not waiting:
             self.estimate_label.clear()
             return
         model_id = self._model
         text_tokens = math.ceil(len(text) / 4)
         image_tokens = 0
         image_cost: float | None = 0.0
-        for item in self._items:
+        for item in items:
             from app.core import images
 
             if item.prepared_for == model_id:
@@ -449,7 +450,7 @@ class ComposerPanel(QWidget):
         else:
             parts.append(_dollars(text_tokens * price.input / 1_000_000 + image_cost))
         line = " · ".join(parts)
-        if self._items:
+        if items:
             line += " " + self.tr("(images {0} tokens)").format(f"{image_tokens:,}")
         if self._send_queued:
             line += " · " + self.tr("sending when the images are ready…")
@@ -483,9 +484,7 @@ class ComposerPanel(QWidget):
         elif incoming.data is not None:
             self.add_image_bytes(incoming.data, self._data_name(dropped))
         elif incoming.image is not None:
-            self._set_errors([])
-            self._queue.append(Load(name=self._data_name(dropped), qimage=incoming.image))
-            self._pump()
+            self._add(Load(name=self._data_name(dropped), qimage=incoming.image))
         elif incoming.remote:
             self.show_error(
                 self.tr(
@@ -531,38 +530,26 @@ class ComposerPanel(QWidget):
             event.acceptProposedAction()
             self._on_incoming(incoming, True)
 
-    # -- background preparation -----------------------------------------------------------------
+    # -- what the queue reports ----------------------------------------------------------------
 
-    def _pump(self) -> None:
-        """Start the next job: queued images first, then attachments fitted for another model."""
-        if self._call is not None or self._closed:
-            return
-        from app.ui.attachments import load_image, refit_image
-        from app.ui.worker import BackgroundCall
-
-        fn: Callable[[], object]
-        if self._queue:
-            fn = partial(load_image, self._queue.popleft(), self._model, self._epoch)
-        else:
-            stale = next(
-                (
-                    item
-                    for item in self._items
-                    if self._model not in (item.prepared_for, item.failed_for)
-                ),
-                None,
-            )
-            if stale is None:
-                self._on_idle()
-                return
-            fn = partial(refit_image, stale.key, stale.source, self._model, stale.name)
-        # No parent: if the panel goes away mid-job, the call outlives it and its queued
-        # signals are dropped instead of being emitted from a deleted object.
-        call = BackgroundCall(fn, self._on_result, self._on_call_error)
-        call.finished.connect(self._on_call_finished)
-        self._call = call
-        call.start()
+    def _on_added(self, key: int, name: str, thumb: bytes, details: str) -> None:
+        self.strip.add(key, name, thumb, details)
         self._update_estimate()
+        self.attachmentsChanged.emit()
+
+    def _on_refitted(self, key: int, details: str) -> None:
+        if self._strip is not None:
+            self._strip.set_details(key, details)
+        self._update_estimate()
+
+    def _on_failed(self, message: str) -> None:
+        self._add_error(message)
+        self._update_estimate()
+
+    def _on_progress(self) -> None:
+        self._update_estimate()
+        if not self.preparing:
+            self.attachmentsChanged.emit()
 
     def _on_idle(self) -> None:
         self._update_estimate()
@@ -571,89 +558,13 @@ class ComposerPanel(QWidget):
             self._update_estimate()
             self._emit_send()
 
-    def _on_call_finished(self) -> None:
-        call, self._call = self._call, None
-        if call is not None:
-            call.join()
-            call.deleteLater()
-        self._pump()
-        if not self.preparing:
-            self.attachmentsChanged.emit()
-
-    def _on_call_error(self, exc: AskshotError) -> None:
-        self._add_error(exc.message)
-
-    def _on_result(self, result: object) -> None:
-        from app.ui.attachments import Loaded, Refitted
-
-        if isinstance(result, Loaded):
-            self._on_loaded(result)
-        elif isinstance(result, Refitted):
-            self._on_refitted(result)
-        self._update_estimate()
-
-    def _on_loaded(self, result: Loaded) -> None:
-        if result.epoch != self._epoch:
-            return
-        if result.error is not None or result.prepared is None or result.source is None:
-            self._add_error(result.error or self.tr("{0} could not be read.").format(result.name))
-            return
-        from app.ui.attachments import Attachment
-
-        key, self._next_key = self._next_key, self._next_key + 1
-        item = Attachment(
-            key=key,
-            name=self._unique_name(result.name),
-            source=result.source,
-            original_size=result.prepared.original_size,
-            prepared=result.prepared,
-            prepared_for=result.model,
-        )
-        self._items.append(item)
-        self.strip.add(key, item.name, result.thumb, self._details(item))
-        self.attachmentsChanged.emit()
-
-    def _on_refitted(self, result: Refitted) -> None:
-        item = next((it for it in self._items if it.key == result.key), None)
-        if item is None:
-            return
-        if result.prepared is None:
-            item.failed_for = result.model
-            if result.model == self._model:
-                self._add_error(result.error or "")
-            return
-        item.prepared = result.prepared
-        item.prepared_for = result.model
-        item.failed_for = None
-        if self._strip is not None:
-            self._strip.set_details(item.key, self._details(item))
-
-    def _unique_name(self, name: str) -> str:
-        taken = {item.name for item in self._items}
-        if name not in taken:
-            return name
-        n = 2
-        while f"{name} ({n})" in taken:
-            n += 1
-        return f"{name} ({n})"
-
-    def _details(self, item: Attachment) -> str:
-        from app.core import images
-
-        part = item.prepared.part
-        width, height = item.original_size
-        billed = images.billed_tokens(item.prepared.tokens, item.prepared_for)
-        return self.tr("{0}\n{1}×{2}, sent to {3} as {4}×{5} · {6} tokens").format(
-            item.name, width, height, item.prepared_for, part.width, part.height, f"{billed:,}"
-        )
-
     def _show_preview(self, key: int) -> None:
-        item = next((it for it in self._items if it.key == key), None)
+        item = None if self._queue is None else self._queue.item(key)
         if item is None:
             return
         from app.ui.attachments import ImagePreview
 
-        caption = self._details(item).replace("\n", " · ")
+        caption = self.queue.details(item).replace("\n", " · ")
         self.preview = ImagePreview(item.name, item.prepared.part.data, caption, self)
         self.preview.finished.connect(self._forget_preview)
         self.preview.open()
