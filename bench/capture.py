@@ -30,7 +30,7 @@ def child(runs: int) -> dict[str, object]:
     from PySide6.QtWidgets import QApplication, QWidget
 
     from app.platform.capture import capture_all, grab_qt, x11_windows
-    from app.ui.overlay import CaptureController
+    from app.ui.capture_controller import CaptureController
 
     app = QApplication([sys.argv[0]])
     screen = QGuiApplication.primaryScreen()

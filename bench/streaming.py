@@ -44,7 +44,8 @@ from app.core.client import ChatClient, Endpoint, RetryPolicy, Timeouts
 from app.core.types import ChatRequest, Message
 from app.ui import markdown as md
 from app.ui.pyside_fix import protect_singletons
-from app.ui.reply_view import ReplyRenderer, ReplyView
+from app.ui.reply_renderer import ReplyRenderer
+from app.ui.reply_view import ReplyView
 from app.ui.worker import StreamWorker
 from tests import fakeserver as fs
 

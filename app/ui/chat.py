@@ -23,7 +23,7 @@ from app.ui.conversation_view import ConversationView
 
 if TYPE_CHECKING:
     from app.core.images import PreparedImage
-    from app.ui.reply_view import ReplyRenderer
+    from app.ui.reply_renderer import ReplyRenderer
     from app.ui.services import Services
     from app.ui.worker import StreamWorker
 

@@ -16,7 +16,8 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QWidget
 
 from app.core.store import StoredMessage
-from app.ui.reply_view import ReplyRenderer, ReplyView
+from app.ui.reply_renderer import ReplyRenderer
+from app.ui.reply_view import ReplyView
 
 ACTION_SCHEME = "askshot"
 

@@ -5,7 +5,7 @@ reply is untrusted text, so raw HTML is shown as text, images are never embedded
 reply could carry a tracking pixel: they become links), and only http, https and mailto links
 stay clickable. Code blocks are highlighted by Pygments into inline-styled spans (Qt ignores
 stylesheets and classes) and get a "Copy" link whose href names the block: `askshot-copy:N`.
-No Qt here: the view (reply_view.py) inserts the HTML and handles the links.
+No Qt here: reply_renderer.py inserts the HTML, the view (reply_view.py) handles the links.
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
+    from app.ui.capture_controller import CaptureController, CaptureMode
     from app.ui.markup import MarkupEditor
-    from app.ui.overlay import CaptureController, CaptureMode
 
 
 class ScreenshotFlow(QObject):
@@ -40,7 +40,7 @@ class ScreenshotFlow(QObject):
             self.editor.activateWindow()
             return
         if self._controller is None:
-            from app.ui.overlay import CaptureController
+            from app.ui.capture_controller import CaptureController
 
             self._controller = CaptureController(self)
             self._controller.accepted.connect(self._on_region)

@@ -95,7 +95,7 @@ import json, sys
 from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-from app.ui.overlay import CaptureController
+from app.ui.capture_controller import CaptureController
 
 ready_dir = Path(sys.argv[1])
 app = QApplication(sys.argv[:1])

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from app.platform.capture import Capture, CaptureError, ScreenShot
-from app.ui.overlay import CaptureController, OverlaySession, RegionOverlay, start_capture
+from app.ui.capture_controller import CaptureController, OverlaySession, start_capture
+from app.ui.overlay import RegionOverlay
 
 BLUE = QColor(0, 0, 255)
 RED = QColor(255, 0, 0)

@@ -34,7 +34,8 @@ from pytestqt.qtbot import QtBot
 
 from app.ui import markdown as md
 from app.ui.pyside_fix import protect_singletons
-from app.ui.reply_view import ReplyRenderer, ReplyView, is_dark_palette
+from app.ui.reply_renderer import ReplyRenderer
+from app.ui.reply_view import ReplyView, is_dark_palette
 from tests import fakeserver as fs
 
 PIXEL = (  # a 1x1 PNG
