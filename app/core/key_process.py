@@ -7,8 +7,8 @@ reads it with the same KeyStore as everything else and exits. The key crosses a 
 two processes of the same user, as it crosses D-Bus from the keyring daemon; it is never written
 anywhere, and errors carry the KeyStore's sentences, never the child's raw output.
 
-    python -m app.core.key_process PROVIDER   prints {"key": str | null} or {"error": str}
-    askshot _read-key PROVIDER                 the same, for a frozen build
+    python -m app _read-key PROVIDER   prints {"key": str | null} or {"error": str}
+                                       (a frozen build: askshot _read-key PROVIDER)
 """
 
 from __future__ import annotations
@@ -35,10 +35,9 @@ class ReadCancelled(KeyError_):
 
 
 def child_command(provider_id: str) -> list[str]:
-    """How to start the child: a frozen build runs itself with a hidden command."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable, "_read-key", provider_id]
-    return [sys.executable, "-m", "app.core.key_process", provider_id]
+    """How to start the child: Askshot's own entry point with a hidden command."""
+    program = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "app"]
+    return [*program, "_read-key", provider_id]
 
 
 def read_key(
@@ -108,7 +107,7 @@ def _parse(out: bytes) -> dict[str, object] | None:
 def main(argv: list[str]) -> int:
     """The child: read one key with KeyStore and print the answer as one JSON line."""
     if len(argv) != 1:
-        print(json.dumps({"error": "usage: python -m app.core.key_process PROVIDER"}))
+        print(json.dumps({"error": "usage: askshot _read-key PROVIDER"}))
         return 2
     from app.core.secrets import KeyStore
 
@@ -124,7 +123,3 @@ def main(argv: list[str]) -> int:
     sys.stdout.write(json.dumps(answer) + "\n")
     sys.stdout.flush()
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -9,6 +9,7 @@ define, which counts because this table is read before the window's first paint.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:  # the stream's value types are not needed to read this table
@@ -107,6 +108,12 @@ def provider(provider_id: str) -> Provider:
     except KeyError:
         known = ", ".join(PROVIDERS)
         raise ValueError(f"Unknown provider '{provider_id}'. Known providers: {known}.") from None
+
+
+def key_from_env(prov: Provider, env: Mapping[str, str]) -> str:
+    """The provider's key from its environment variable; "" when unset or blank (the custom
+    provider reads none: an OpenAI key must not go to a server set up for something else)."""
+    return env.get(prov.key_env, "").strip() if prov.key_env else ""
 
 
 def bare_model_id(model_id: str) -> str:

@@ -32,7 +32,7 @@ from keyring.backends.chainer import ChainerBackend
 from keyring.errors import KeyringLocked, PasswordDeleteError
 
 from app.core.errors import KeyError_, scrub
-from app.core.providers import PROVIDERS, Provider
+from app.core.providers import PROVIDERS, Provider, key_from_env
 
 log = logging.getLogger(__name__)
 
@@ -232,12 +232,8 @@ class KeyStore:
     # -- internals ----------------------------------------------------------------------------
 
     def _env_key(self, provider_id: str) -> str | None:
-        var = key_env(provider_id)
-        if not var:
-            return None
         env = os.environ if self._env is None else self._env
-        value = env.get(var, "").strip()
-        return value or None
+        return key_from_env(_provider(provider_id), env) or None
 
     def _resolve(self) -> tuple[KeyringBackend | None, str]:
         """The secure backend to use, or None and the reason there is none."""

@@ -40,9 +40,9 @@ def resolve_endpoint(
         or prov.base_url
     )
     # The environment variable wins; checking it first also spares loading the OS keyring
-    # (and its crypto libraries) when the key comes from the environment.
-    from_env = env.get(prov.key_env, "").strip() if prov.key_env else ""
-    key = from_env or keys.get(provider_id)  # a custom server gets only its own key
+    # (and its crypto libraries) when the key comes from the environment. A custom server gets
+    # only its own key.
+    key = providers.key_from_env(prov, env) or keys.get(provider_id)
     own_url = base_url.rstrip("/") == prov.base_url.rstrip("/")
     if key is None and provider_id != "custom" and own_url:
         var = f" or set {prov.key_env}" if prov.key_env else ""

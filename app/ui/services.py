@@ -79,9 +79,7 @@ class Services:
         prov = providers.PROVIDERS.get(self.settings.provider)
         if prov is None or self._keys is not None:
             return True
-        if prov.key_env and self.env.get(prov.key_env, "").strip():
-            return True
-        return prov.id in self._read
+        return bool(providers.key_from_env(prov, self.env)) or prov.id in self._read
 
     def get(self, provider_id: str) -> str | None:
         """The stored key for a provider (the KeySource protocol of app.core.target). Without

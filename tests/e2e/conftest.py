@@ -210,6 +210,17 @@ def start_secret_service(root: Path) -> SecretService:
     return service
 
 
+def lookup(env: dict[str, str], username: str = "openai") -> subprocess.CompletedProcess[str]:
+    """Ask the Secret Service directly, without keyring or our code in between."""
+    return subprocess.run(
+        ["secret-tool", "lookup", "service", "askshot", "username", username],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
 @pytest.fixture(scope="session")
 def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretService]:
     service = start_secret_service(tmp_path_factory.mktemp("secret-service"))

@@ -15,23 +15,13 @@ from app.core.errors import KeyError_
 from app.core.paths import Paths
 from app.core.secrets import KeyStore
 from tests.e2e.conftest import SecretService as RunningSecretService
+from tests.e2e.conftest import lookup
 
 pytestmark = pytest.mark.keyring
 
 KEY = "sk-e2e-Secret0123456789abcdefXYZ"
 ENV_KEY = "sk-from-env-0123456789abcdef"
 REPO = Path(__file__).resolve().parents[2]
-
-
-def lookup(env: dict[str, str], username: str = "openai") -> subprocess.CompletedProcess[str]:
-    """Ask the Secret Service directly, without keyring or our code in between."""
-    return subprocess.run(
-        ["secret-tool", "lookup", "service", "askshot", "username", username],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
 
 
 def files_containing(root: Path, needle: str) -> list[Path]:

@@ -7,7 +7,6 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,20 +20,11 @@ from app.core.settings import settings_path
 from app.ui import worker
 from app.ui.services import Services
 from app.ui.settings_dialog import SettingsDialog
+from tests.e2e.conftest import lookup
 
 pytestmark = pytest.mark.keyring
 
 KEY = "sk-e2e-dialog-Secret0123456789abcdef"
-
-
-def lookup(env: dict[str, str], username: str = "openai") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["secret-tool", "lookup", "service", "askshot", "username", username],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
 
 
 def shown_texts(dialog: SettingsDialog) -> list[str]:

@@ -7,13 +7,18 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from PIL import Image
 from PySide6.QtWidgets import QLayout, QWidget
 from pytestqt.qtbot import QtBot
 
+from app.core.secrets import KeyStore
 from app.core.settings import Settings
 from app.ui.composer_panel import ComposerPanel
+from app.ui.services import Services
+from tests.keyrings import MemoryKeyring
 
 
 @pytest.fixture(autouse=True)
@@ -22,6 +27,31 @@ def collect_on_gui_thread(gc_on_this_thread: None) -> None:
 
 
 WAIT_MS = 10_000  # image preparation runs on a worker thread: generous for a loaded CI machine
+
+
+@pytest.fixture
+def backend() -> MemoryKeyring:
+    """An in-memory keyring for the forms that store keys (Settings, first run)."""
+    return MemoryKeyring()
+
+
+@pytest.fixture
+def services(backend: MemoryKeyring) -> Services:
+    s = Services.create()
+    s.keys = KeyStore(backend=backend)
+    return s
+
+
+def ready(qtbot: QtBot, p: ComposerPanel) -> None:
+    """Wait until the panel has prepared its images."""
+    qtbot.waitUntil(lambda: not p.preparing, timeout=WAIT_MS)
+
+
+def png(
+    path: Path, size: tuple[int, int] = (320, 200), color: tuple[int, int, int] = (30, 120, 200)
+) -> Path:
+    Image.new("RGB", size, color).save(path)
+    return path
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from app.core import images
 from app.core.errors import ImageError
 from app.ui.attachments import read_mime
 from app.ui.composer_panel import ComposerPanel
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import png, ready
 
 WEB_HINT = "Drag the image file itself, or copy the image and paste it."
 
@@ -27,17 +27,6 @@ def clipboard() -> Iterator[QClipboard]:
     board = QApplication.clipboard()
     yield board
     board.clear()
-
-
-def ready(qtbot: QtBot, p: ComposerPanel) -> None:
-    qtbot.waitUntil(lambda: not p.preparing, timeout=WAIT_MS)
-
-
-def png(
-    path: Path, size: tuple[int, int] = (320, 200), color: tuple[int, int, int] = (30, 120, 200)
-) -> Path:
-    Image.new("RGB", size, color).save(path)
-    return path
 
 
 def core_sentence(path: Path) -> str:

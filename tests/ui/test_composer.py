@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPushButton, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
@@ -14,19 +13,7 @@ from app.core.images import PreparedImage
 from app.core.settings import Settings
 from app.ui.composer import Composer
 from app.ui.composer_panel import ComposerPanel
-from tests.ui.conftest import WAIT_MS
-
-
-def ready(qtbot: QtBot, p: ComposerPanel) -> None:
-    qtbot.waitUntil(lambda: not p.preparing, timeout=WAIT_MS)
-
-
-def png(
-    path: Path, size: tuple[int, int] = (320, 200), color: tuple[int, int, int] = (30, 120, 200)
-) -> Path:
-    Image.new("RGB", size, color).save(path)
-    return path
-
+from tests.ui.conftest import WAIT_MS, png, ready
 
 # -- the bare Composer (the first window uses it) -------------------------------------------------
 

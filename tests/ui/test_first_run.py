@@ -20,22 +20,9 @@ from app.ui import worker
 from app.ui.first_run import FirstRunPanel
 from app.ui.services import Services
 from tests import fakeserver as fs
-from tests.keyrings import MemoryKeyring
 from tests.ui.conftest import widgets_held_by_layouts
 
 KEY = "sk-first-run-0123456789abcdefXYZ"
-
-
-@pytest.fixture
-def backend() -> MemoryKeyring:
-    return MemoryKeyring()
-
-
-@pytest.fixture
-def services(backend: MemoryKeyring) -> Services:
-    s = Services.create()
-    s.keys = KeyStore(backend=backend)
-    return s
 
 
 @pytest.fixture

@@ -44,18 +44,6 @@ KEY = "sk-ui-settings-0123456789abcdefXYZ"
 STORED = "sk-stored-key-9876543210zyxwvuTS"
 
 
-@pytest.fixture
-def backend() -> MemoryKeyring:
-    return MemoryKeyring()
-
-
-@pytest.fixture
-def services(backend: MemoryKeyring) -> Services:
-    s = Services.create()
-    s.keys = KeyStore(backend=backend)
-    return s
-
-
 def open_dialog(qtbot, services: Services, client: ChatClient) -> SettingsDialog:
     dialog = SettingsDialog(services, client)
     qtbot.addWidget(dialog)
