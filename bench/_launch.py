@@ -26,9 +26,6 @@ def main() -> None:
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication, QWidget
 
-    if mode != "bare":
-        import app.ui.pyside_fix
-
     app = QApplication([sys.argv[0]])
     window: QWidget
 
@@ -60,12 +57,14 @@ def main() -> None:
         window = QWidget()
         window.setWindowTitle("bare")
         window.resize(1040, 720)
-    else:  # the same steps as app.ui.app.run_gui, without the event loop's exec()
-        from app.ui.gc_guard import GuiThreadGarbageCollector
-        from app.ui.main_window import MainWindow
-        from app.ui.services import Services
-        from app.ui.theme import apply_theme
+    else:  # the same steps as askshot.ui.launch.run_gui, without the event loop's exec()
+        from askshot.ui.qt.collector import GuiThreadGarbageCollector
+        from askshot.ui.qt.compat import check_pyside
+        from askshot.ui.shell.main_window import MainWindow
+        from askshot.ui.shell.services import Services
+        from askshot.ui.shell.theme import apply_theme
 
+        assert check_pyside() is None
         GuiThreadGarbageCollector(app)
         services = Services.create()
         window = MainWindow(services, dark=apply_theme(app, services.settings.theme))

@@ -29,8 +29,8 @@ def child(runs: int) -> dict[str, object]:
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication, QWidget
 
-    from app.platform.capture import capture_all, grab_qt, x11_windows
-    from app.ui.capture_controller import CaptureController
+    from askshot.platform.capture import capture_all, grab_qt, x11_windows
+    from askshot.ui.capture.controller import CaptureController
 
     app = QApplication([sys.argv[0]])
     screen = QGuiApplication.primaryScreen()

@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.core.store import Store
+from askshot.core.history import Store
 
 TARGET_MS = 50.0
 RARE_WORD = "zanzibarite"

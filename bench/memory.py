@@ -30,8 +30,8 @@ PARAGRAPH = (
 
 
 def build_history(home: Path, messages: int) -> None:
-    from app.core.paths import Paths
-    from app.core.store import Store
+    from askshot.core.history import Store
+    from askshot.core.paths import Paths
 
     with Store.open(Paths.from_env({"ASKSHOT_HOME": str(home)})) as store:
         cid = store.create_conversation(model="o4-mini")
@@ -66,7 +66,7 @@ def keyring_env(root: Path) -> tuple[dict[str, str], object] | str:
     try:
         from keyring.backends import SecretService
 
-        from app.core.secrets import KeyStore
+        from askshot.core.keys.store import KeyStore
 
         KeyStore(backend=SecretService.Keyring(), env={}).set("openai", "sk-bench-in-keyring")
     finally:

@@ -21,10 +21,6 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect  # noqa: E402
 from PySide6.QtGui import QColor, QFont, QImage, QPainter  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from app.ui.pyside_fix import protect_singletons  # noqa: E402
-
-protect_singletons()
-
 
 def screenshot_like(w: int, h: int) -> QImage:
     """Flat UI colours with lines of text, like a real desktop."""
@@ -48,12 +44,12 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=7)
     args = ap.parse_args()
     QApplication([])
-    from app.core.client import build_body
-    from app.core.images import prepare_pil
-    from app.core.types import ChatRequest, Message
-    from app.platform.capture import Capture, ScreenShot
-    from app.ui.attachments import qimage_to_pil
-    from app.ui.markup_image import flatten
+    from askshot.core.images import prepare_pil
+    from askshot.core.llm.client import build_body
+    from askshot.core.types import ChatRequest, Message
+    from askshot.platform.capture import Capture, ScreenShot
+    from askshot.ui.capture.annotations import flatten
+    from askshot.ui.composer.attachments import qimage_to_pil
 
     shot = screenshot_like(3840, 2160)
     capture = Capture([ScreenShot(shot, QRect(0, 0, 3840, 2160), 1.0, "bench")])

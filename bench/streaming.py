@@ -4,8 +4,8 @@
 
 The real path: the loopback FakeServer sends the reply as SSE deltas (several thousand, at
 `--rate` deltas per second), ChatClient parses them, StreamWorker coalesces them and the GUI
-thread appends each batch to the ReplyRenderer of a shown ReplyView, which renders at most every
-UPDATE_INTERVAL (an update's time below is its render plus the repaint of the view). A 5 ms
+thread appends each batch to the ReplyRenderer of a shown TranscriptView, which renders at most
+every UPDATE_INTERVAL (an update's time below is its render plus the repaint of the view). A 5 ms
 QTimer measures the longest time the GUI thread was unavailable. The reply has many code blocks
 (several languages), tables, nested and task lists, quotes and a Hebrew paragraph.
 
@@ -28,6 +28,7 @@ import os
 import random
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,14 +41,15 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication
 
-from app.core.client import ChatClient, Endpoint, RetryPolicy, Timeouts
-from app.core.types import ChatRequest, Message
-from app.ui import markdown as md
-from app.ui.pyside_fix import protect_singletons
-from app.ui.reply_renderer import ReplyRenderer
-from app.ui.reply_view import ReplyView
-from app.ui.worker import StreamWorker
-from tests import fakeserver as fs
+from askshot.core.history import Store
+from askshot.core.llm.client import ChatClient, RetryPolicy
+from askshot.core.session import Ask, Exchange, Question
+from askshot.core.types import Endpoint, Timeouts
+from askshot.ui.conversation import markdown as md
+from askshot.ui.conversation.renderer import ReplyRenderer
+from askshot.ui.conversation.transcript import TranscriptView
+from askshot.ui.qt.threads import StreamWorker
+from tests.helpers import fakeserver as fs
 
 TICK_MS = 5
 WIDTH, HEIGHT = 900, 700
@@ -132,7 +134,7 @@ def paced_reply(deltas: list[str], rate: float) -> fs.Reply:
     return fs.Reply(steps=steps)
 
 
-def dispose(view: ReplyView) -> None:
+def dispose(view: TranscriptView) -> None:
     """Close and delete a view now, so that freeing its document does not land in (and
     stall) the next measurement."""
     view.close()
@@ -171,8 +173,8 @@ class GapMeter:
 
 
 def real_path(app: QApplication, text: str, deltas: list[str], reply: fs.Reply) -> dict[str, Any]:
-    """FakeServer -> ChatClient -> StreamWorker -> ReplyRenderer in a shown ReplyView."""
-    view = ReplyView(dark=False)
+    """FakeServer -> ChatClient -> StreamWorker -> ReplyRenderer in a shown TranscriptView."""
+    view = TranscriptView(dark=False)
     view.resize(WIDTH, HEIGHT)
     view.show()
     view.append_html("<p><b>You</b><br>Explain everything, with code.</p>")
@@ -191,10 +193,16 @@ def real_path(app: QApplication, text: str, deltas: list[str], reply: fs.Reply) 
     loop = QEventLoop()
     meter = GapMeter()
     times: dict[str, float] = {}
-    with fs.FakeServer() as server, ChatClient(retry=RetryPolicy(max_retries=0)) as client:
+    with (
+        fs.FakeServer() as server,
+        ChatClient(retry=RetryPolicy(max_retries=0)) as client,
+        tempfile.TemporaryDirectory() as home,
+        Store(Path(home) / "history.sqlite3") as store,
+    ):
         server.enqueue(reply)
-        request = ChatRequest("o4-mini", (Message("user", "Explain everything, with code."),))
-        worker = StreamWorker(client, Endpoint(server.base_url, "sk-bench"), request, Timeouts())
+        # As the window asks: the question and the growing answer are saved in the history.
+        exchange = Exchange.ask(store, Ask("o4-mini"), Question("Explain everything, with code."))
+        worker = StreamWorker(client, Endpoint(server.base_url, "sk-bench"), exchange, Timeouts())
 
         def on_text() -> None:
             piece = worker.take_text()
@@ -211,7 +219,7 @@ def real_path(app: QApplication, text: str, deltas: list[str], reply: fs.Reply) 
             loop.quit()
 
         worker.textReady.connect(on_text)
-        worker.done.connect(on_done)
+        worker.ended.connect(on_done)
         started = time.perf_counter()
         meter.start()
         worker.start()
@@ -245,12 +253,12 @@ def replay(
     app: QApplication,
     text: str,
     step: int,
-    update: Callable[[ReplyView, str, str], None],
+    update: Callable[[TranscriptView, str, str], None],
     limit: int | None = None,
 ) -> dict[str, Any]:
     """Feed `text` in `step`-character updates to `update(view, piece, so_far)`, timing each
     update together with the repaint it causes."""
-    view = ReplyView(dark=False)
+    view = TranscriptView(dark=False)
     view.resize(WIDTH, HEIGHT)
     view.show()
     app.processEvents()
@@ -280,18 +288,18 @@ def replay(
 def offline(app: QApplication, text: str, naive_chars: int) -> dict[str, Any]:
     renderers: dict[int, ReplyRenderer] = {}
 
-    def ours(view: ReplyView, piece: str, _so_far: str) -> None:
+    def ours(view: TranscriptView, piece: str, _so_far: str) -> None:
         renderer = renderers.get(id(view))
         if renderer is None:
             renderer = renderers[id(view)] = view.add_reply(min_interval=0)
         renderer.append(piece)
 
-    def plain(view: ReplyView, piece: str, _so_far: str) -> None:
+    def plain(view: TranscriptView, piece: str, _so_far: str) -> None:
         cursor = QTextCursor(view.document())
         cursor.movePosition(QTextCursor.MoveOperation.End)
         cursor.insertText(piece)
 
-    def naive(view: ReplyView, _piece: str, so_far: str) -> None:
+    def naive(view: TranscriptView, _piece: str, so_far: str) -> None:
         view.setHtml(md.render_markdown(so_far, dark=False).html)
 
     result = {
@@ -299,7 +307,7 @@ def offline(app: QApplication, text: str, naive_chars: int) -> dict[str, Any]:
         "plain_insert_text": replay(app, text, 100, plain),
         "naive_full_rerender": replay(app, text, 100, naive, limit=naive_chars),
     }
-    view = ReplyView(dark=False)
+    view = TranscriptView(dark=False)
     view.resize(WIDTH, HEIGHT)
     view.show()
     t0 = time.perf_counter()
@@ -331,8 +339,7 @@ def main() -> None:
     args = ap.parse_args()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)
-    protect_singletons()  # as the window does after its first paint
-    md.warm_up()  # what ReplyView starts on a thread at start-up, done here before timing
+    md.warm_up()  # what TranscriptView starts on a thread at start-up, done here before timing
     text = make_reply(args.chars)
     deltas = split_deltas(text)
     reply = paced_reply(deltas, args.rate)

@@ -3,7 +3,6 @@ it leaves a thread running."""
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import threading
 import time
@@ -12,15 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.client import ChatClient, RetryPolicy
-from tests import fakeserver as fs
-
-# The same guard the app applies at start-up (PySide6 6.12.0 on Python 3.11); without Qt in
-# the environment the core tests still run.
-with contextlib.suppress(ImportError):
-    from app.ui.pyside_fix import protect_singletons
-
-    protect_singletons()
+from askshot.core.llm.client import ChatClient, RetryPolicy
+from tests.helpers import fakeserver as fs
 
 _ENV_TO_CLEAR = (
     "OPENAI_API_KEY",

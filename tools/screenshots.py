@@ -19,7 +19,7 @@ from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from tests import fakeserver as fs  # noqa: E402
+from tests.helpers import fakeserver as fs  # noqa: E402
 
 ANSWER = """The build fails because the cache directory belongs to **root**, so `npm` cannot \
 write to it.
@@ -55,7 +55,7 @@ def wait_idle(w: object) -> None:
 
 
 def ask(w: object, text: str) -> None:
-    box = w.composer.composer  # type: ignore[attr-defined]
+    box = w.composer.message_box  # type: ignore[attr-defined]
     box.setFocus()
     QTest.keyClicks(box, text)
     QTest.keyClick(box, Qt.Key.Key_Return)
@@ -68,16 +68,13 @@ def main() -> None:
     os.environ["ASKSHOT_HOME"] = home
     app = QApplication([sys.argv[0]])
     app.setApplicationName("Askshot")
-    from app.ui.pyside_fix import protect_singletons
-
-    protect_singletons()
     from keyring.backends.fail import Keyring as NoKeyring
 
-    from app.core.secrets import KeyStore
-    from app.ui.main_window import MainWindow
-    from app.ui.services import Services
-    from app.ui.settings_dialog import SettingsDialog
-    from app.ui.theme import apply_theme
+    from askshot.core.keys.store import KeyStore
+    from askshot.ui.settings.dialog import SettingsDialog
+    from askshot.ui.shell.main_window import MainWindow
+    from askshot.ui.shell.services import Services
+    from askshot.ui.shell.theme import apply_theme
 
     server = fs.FakeServer().start()
     try:

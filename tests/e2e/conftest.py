@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dbus_config import BUS_CONFIG
+from tests.helpers.dbus_config import BUS_CONFIG
 
 TOOLS = ("dbus-daemon", "gnome-keyring-daemon", "secret-tool")
 SECRETS_NAME = "org.freedesktop.secrets"

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.dbus_config import BUS_CONFIG
 from tests.e2e.xserver import XServer, xserver  # noqa: F401 - fixture
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import ROOT
+from tests.helpers.dbus_config import BUS_CONFIG
 
 PATTERN = r"""
 import sys
@@ -47,7 +46,7 @@ GRAB = r"""
 import json, sys, time
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QWidget
-from app.platform.capture import capture_all
+from askshot.platform.capture import capture_all
 
 def settle(seconds):
     end = time.monotonic() + seconds
@@ -95,7 +94,7 @@ import json, sys
 from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-from app.ui.capture_controller import CaptureController
+from askshot.ui.capture.controller import CaptureController
 
 ready_dir = Path(sys.argv[1])
 app = QApplication(sys.argv[:1])
@@ -324,7 +323,7 @@ def fake_portal(address: str, behaviour: str, uri: str, tmp_path: Path) -> subpr
 def test_portal_request(
     private_bus: str, tmp_path: Path, behaviour: str, expected: str | None
 ) -> None:
-    from app.platform.capture import CaptureError, request_portal_screenshot
+    from askshot.platform.capture import CaptureError, request_portal_screenshot
 
     uri = (tmp_path / "shot.png").as_uri()
     portal = fake_portal(private_bus, behaviour, uri, tmp_path)
@@ -343,7 +342,7 @@ def test_portal_request(
 
 
 def test_portal_missing_says_what_to_install(private_bus: str) -> None:
-    from app.platform.capture import CaptureError, request_portal_screenshot
+    from askshot.platform.capture import CaptureError, request_portal_screenshot
 
     with pytest.raises(CaptureError, match="xdg-desktop-portal-gnome"):
         request_portal_screenshot(bus=private_bus, timeout=2)

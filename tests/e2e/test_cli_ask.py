@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import fakeserver as fs
+from tests.helpers import fakeserver as fs
 
 KEY = "sk-test-cli-SECRET-987654321"
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +33,7 @@ def cli_env(server: fs.FakeServer | None, **extra: str) -> dict[str, str]:
 
 def askshot(*args: str, env: dict[str, str], stdin: str = "", timeout: float = 30):
     return subprocess.run(
-        [sys.executable, "-m", "app", *args],
+        [sys.executable, "-m", "askshot", *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -175,7 +175,7 @@ def test_stalled_stream_respects_timeout(server) -> None:
 def test_ctrl_c_stops_at_once_with_130(server) -> None:
     server.enqueue(fs.text_reply(["late"], think=60))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "ask", "q"],
+        [sys.executable, "-m", "askshot", "ask", "q"],
         env=cli_env(server),
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -195,7 +195,7 @@ def test_thinking_counter_on_a_terminal(server) -> None:
     server.enqueue(fs.text_reply(["done"], think=1.6))
     master, slave = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "ask", "q"],
+        [sys.executable, "-m", "askshot", "ask", "q"],
         env=cli_env(server),
         cwd=ROOT,
         stdout=subprocess.PIPE,

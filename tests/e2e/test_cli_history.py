@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from app.core.store import Store, StoredMessage
-from tests import fakeserver as fs
+from askshot.core.history import Store, StoredMessage
 from tests.e2e.test_cli_ask import KEY, ROOT, askshot, cli_env
+from tests.helpers import fakeserver as fs
 
 
 def history(*args: str, env: dict[str, str]):
@@ -139,7 +139,7 @@ def test_sigkill_mid_stream_loses_at_most_about_a_second(server) -> None:
     env = cli_env(server)
     server.enqueue(fs.text_reply([f"w{i} " for i in range(400)], delay=0.05))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "ask", "tell me a long story"],
+        [sys.executable, "-m", "askshot", "ask", "tell me a long story"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.PIPE,

@@ -6,13 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from tests import fakeserver as fs
+from tests.helpers import ROOT
+from tests.helpers import fakeserver as fs
 
-ROOT = Path(__file__).resolve().parents[2]
 KEY = "sk-proj-stored-in-keyring-0123456789"
 
 pytestmark = pytest.mark.keyring
@@ -23,7 +22,7 @@ def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env["PYTHONPATH"] = str(ROOT)
     env.pop("PYTHON_KEYRING_BACKEND", None)
     return subprocess.run(
-        [sys.executable, "-m", "app", *args],
+        [sys.executable, "-m", "askshot", *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -85,7 +84,7 @@ def test_environment_variable_overrides(secret_service_env, monkeypatch) -> None
     run("key", "set", stdin=KEY + "\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENAI_API_KEY": "sk-from-env-999999"}
     r = subprocess.run(
-        [sys.executable, "-m", "app", "key", "status"],
+        [sys.executable, "-m", "askshot", "key", "status"],
         capture_output=True,
         text=True,
         env=env,
@@ -100,7 +99,7 @@ def test_no_keyring_refuses_to_save_and_says_how_to_fix(monkeypatch) -> None:
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     r = subprocess.run(
-        [sys.executable, "-m", "app", "key", "set"],
+        [sys.executable, "-m", "askshot", "key", "set"],
         input=KEY + "\n",
         capture_output=True,
         text=True,

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from keyring.backends import SecretService
 
-from app.core import key_process
-from app.core.errors import KeyError_
-from app.core.secrets import KeyStore
+from askshot.core.errors import CredentialError
+from askshot.core.keys import child as key_process
+from askshot.core.keys.store import KeyStore
 from tests.e2e.conftest import SecretService as RunningSecretService
-from tests.probe import run_probe
+from tests.helpers.probe import run_probe
 
 pytestmark = pytest.mark.keyring
 
@@ -43,7 +43,7 @@ def test_a_locked_keyring_gives_the_keystores_sentence(
 ) -> None:
     store_key()
     private_secret_service.lock_default_collection()
-    with pytest.raises(KeyError_, match="is locked") as caught:
+    with pytest.raises(CredentialError, match="is locked") as caught:
         key_process.read_key("openai")
     assert KEY not in str(caught.value)
 
@@ -61,7 +61,7 @@ def test_closing_the_window_stops_a_read_that_hangs(
     def read() -> None:
         try:
             outcome.append(key_process.read_key("openai", cancel=cancel))
-        except KeyError_ as exc:
+        except CredentialError as exc:
             outcome.append(exc)
 
     cancel = threading.Event()
@@ -85,7 +85,7 @@ def test_closing_the_window_stops_a_read_that_hangs(
 
 PROBE = r"""
 import json, sys
-from app.ui.services import Services
+from askshot.ui.shell.services import Services
 services = Services.create()
 endpoint = services.endpoint()
 again = services.endpoint()  # answered from memory: no second child
@@ -111,9 +111,9 @@ def test_a_question_goes_out_with_the_stored_key(
 ) -> None:
     from PySide6.QtCore import Qt
 
-    from app.ui.main_window import MainWindow
-    from app.ui.services import Services
-    from tests import fakeserver as fs
+    from askshot.ui.shell.main_window import MainWindow
+    from askshot.ui.shell.services import Services
+    from tests.helpers import fakeserver as fs
 
     store_key()
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
@@ -121,11 +121,11 @@ def test_a_question_goes_out_with_the_stored_key(
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: window.is_ready)
-    assert window.key_check is not None
-    qtbot.waitUntil(lambda: not window.key_check.running, timeout=30_000)
+    assert window.key_gate.check is not None
+    qtbot.waitUntil(lambda: not window.key_gate.check.running, timeout=30_000)
     assert window.first_run is None  # a key was found: no first-run panel
     server.enqueue(fs.text_reply(["Hello"]))
-    box = window.composer.composer
+    box = window.composer.message_box
     box.setFocus()
     qtbot.keyClicks(box, "hi")
     qtbot.keyClick(box, Qt.Key.Key_Return)

@@ -10,18 +10,19 @@ from pathlib import Path
 import pytest
 from keyring.backends import SecretService, fail
 
-from app.core import settings as settings_mod
-from app.core.errors import KeyError_
-from app.core.paths import Paths
-from app.core.secrets import KeyStore
+from askshot.core import settings as settings_mod
+from askshot.core.errors import CredentialError
+from askshot.core.keys.store import KeyStore
+from askshot.core.paths import Paths
 from tests.e2e.conftest import SecretService as RunningSecretService
 from tests.e2e.conftest import lookup
+from tests.helpers import ROOT
 
 pytestmark = pytest.mark.keyring
 
 KEY = "sk-e2e-Secret0123456789abcdefXYZ"
 ENV_KEY = "sk-from-env-0123456789abcdef"
-REPO = Path(__file__).resolve().parents[2]
+REPO = ROOT
 
 
 def files_containing(root: Path, needle: str) -> list[Path]:
@@ -89,7 +90,7 @@ def test_default_backend_detection_in_a_subprocess(
 ) -> None:
     """What the CLI gets: keyring's own detection finds the Secret Service."""
     code = (
-        "from app.core.secrets import KeyStore\n"
+        "from askshot.core.keys.store import KeyStore\n"
         "s = KeyStore()\n"
         f"print(s.set('openrouter', {KEY!r}).where)\n"
         "print(s.backend_name())\n"
@@ -144,13 +145,13 @@ def test_locked_collection_gives_a_sentence(private_secret_service: RunningSecre
     private_secret_service.lock_default_collection()
     assert private_secret_service.default_collection_state()[1] is True
 
-    with pytest.raises(KeyError_, match="is locked") as caught:
+    with pytest.raises(CredentialError, match="is locked") as caught:
         store.get("openai")
     assert "Secret Service (GNOME Keyring)" in caught.value.message
     assert KEY not in str(caught.value)
-    with pytest.raises(KeyError_, match="is locked"):
+    with pytest.raises(CredentialError, match="is locked"):
         store.source("openai")
-    with pytest.raises(KeyError_, match="is locked"):
+    with pytest.raises(CredentialError, match="is locked"):
         store.delete("openai")
 
     saved = store.set("openai", KEY)

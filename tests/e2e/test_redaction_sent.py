@@ -19,13 +19,13 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
-from app.core import images
-from app.core.client import ChatClient, Endpoint
-from app.core.types import ChatRequest, Message
-from app.ui.attachments import qimage_to_pil
-from app.ui.markup import MarkupEditor
-from app.ui.markup_image import Redaction, RedactionStyle
-from tests import fakeserver as fs
+from askshot.core import images
+from askshot.core.llm.client import ChatClient
+from askshot.core.types import ChatRequest, Endpoint, Message
+from askshot.ui.capture.annotate import MarkupEditor
+from askshot.ui.capture.annotations import Redaction, RedactionStyle
+from askshot.ui.composer.attachments import qimage_to_pil
+from tests.helpers import fakeserver as fs
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # read when pytest-qt makes the app
 

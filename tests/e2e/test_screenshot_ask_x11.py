@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests import fakeserver as fs
 from tests.e2e.xserver import XServer, start_xvfb
+from tests.helpers import fakeserver as fs
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.x11
@@ -83,7 +83,7 @@ def test_shortcut_drag_enter_ask(xserver: XServer, askshot_home: Path, scale: st
             QT_SCALE_FACTOR=scale,
         )
         app = subprocess.Popen(
-            [sys.executable, "-m", "app"],
+            [sys.executable, "-m", "askshot"],
             env=app_env,
             cwd=ROOT,
             stdout=subprocess.PIPE,

@@ -14,13 +14,13 @@ from keyring.backends import SecretService
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit
 
-from app.core.client import ChatClient
-from app.core.secrets import KeyStore
-from app.core.settings import settings_path
-from app.ui import worker
-from app.ui.services import Services
-from app.ui.settings_dialog import SettingsDialog
+from askshot.core.keys.store import KeyStore
+from askshot.core.llm.client import ChatClient
+from askshot.core.settings import settings_path
+from askshot.ui.settings.dialog import SettingsDialog
+from askshot.ui.shell.services import Services
 from tests.e2e.conftest import lookup
+from tests.ui.conftest import background_idle
 
 pytestmark = pytest.mark.keyring
 
@@ -68,4 +68,4 @@ def test_dialog_saves_the_key_into_secret_service(
         qtbot.mouseClick(again.remove_key_button, Qt.MouseButton.LeftButton)
         again.accept()
         assert lookup(secret_service_env).stdout == ""
-        assert not worker._RUNNING
+        assert background_idle()

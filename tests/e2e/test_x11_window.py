@@ -1,4 +1,4 @@
-"""The real app on a real X server: launch `python -m app`, type with xdotool, press Enter, and
+"""The real app on a real X server: launch `python -m askshot`, type with xdotool, press Enter, and
 see the answer from the test server on screen."""
 
 from __future__ import annotations
@@ -6,14 +6,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from tests import fakeserver as fs
 from tests.e2e.xserver import xserver  # noqa: F401 - fixture
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import ROOT
+from tests.helpers import fakeserver as fs
 
 pytestmark = pytest.mark.x11
 
@@ -30,7 +28,7 @@ def test_window_streams_a_reply_on_a_real_display(xserver, tmp_path, askshot_hom
             PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
         )
         app = subprocess.Popen(
-            [sys.executable, "-m", "app"],
+            [sys.executable, "-m", "askshot"],
             env=env,
             cwd=ROOT,
             stdout=subprocess.PIPE,

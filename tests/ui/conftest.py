@@ -11,14 +11,16 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QLayout, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.core.secrets import KeyStore
-from app.core.settings import Settings
-from app.ui.composer_panel import ComposerPanel
-from app.ui.services import Services
-from tests.keyrings import MemoryKeyring
+from askshot.core.keys.store import KeyStore
+from askshot.core.settings import Settings
+from askshot.ui.composer.panel import ComposerPanel
+from askshot.ui.qt.threads import BackgroundCall
+from askshot.ui.shell.services import Services
+from tests.helpers.keyrings import MemoryKeyring
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +42,13 @@ def services(backend: MemoryKeyring) -> Services:
     s = Services.create()
     s.keys = KeyStore(backend=backend)
     return s
+
+
+def background_idle() -> bool:
+    """No background call (run_in_background) is running any more."""
+    app = QCoreApplication.instance()
+    assert app is not None
+    return not any(call.running for call in app.findChildren(BackgroundCall))
 
 
 def ready(qtbot: QtBot, p: ComposerPanel) -> None:

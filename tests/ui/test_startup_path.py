@@ -7,16 +7,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.probe import run_probe
+from tests.helpers.probe import run_probe
 
 PROBE = r"""
 import json, sys
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
-import app.ui.app  # what `askshot` imports
-from app.ui.main_window import MainWindow
-from app.ui.services import Services
-from app.ui.theme import apply_theme
+import askshot.ui.launch  # what `askshot` imports
+from askshot.ui.shell.main_window import MainWindow
+from askshot.ui.shell.services import Services
+from askshot.ui.shell.theme import apply_theme
 
 qapp = QApplication([sys.argv[0]])
 services = Services.create()
@@ -30,9 +30,7 @@ class FirstPaint(QObject):
         return False
 
 def done():
-    from app.ui import pyside_fix
     seen["after_ready"] = sorted(sys.modules)
-    seen["guard_checked"] = pyside_fix._applied is not None
     print(json.dumps(seen))
     window.close()
     qapp.quit()
@@ -53,15 +51,15 @@ HEAVY = (
     "markdown_it",  # the reply renderer
     "pygments",
     "sqlite3",  # the history
-    "ctypes",  # the PySide guard, applied after the first paint
+    "ctypes",  # nothing before the first paint needs it
     "platformdirs",  # XDG directories are read directly on Linux
-    "app.core.types",  # the stream's value types
-    "app.core.client",
-    "app.core.store",
-    "app.ui.attachments",  # the image pipeline: first image
-    "app.ui.worker",
-    "app.ui.conversation_view",
-    "app.ui.sidebar",
+    "askshot.core.types",  # the stream's value types
+    "askshot.core.llm.client",
+    "askshot.core.history.store",
+    "askshot.ui.composer.attachments",  # the image pipeline: first image
+    "askshot.ui.qt.threads",
+    "askshot.ui.conversation.view",
+    "askshot.ui.shell.sidebar",
 )
 
 
@@ -79,6 +77,10 @@ def test_heavy_modules_wait_for_the_first_paint(tmp_path: Path) -> None:
     assert loaded_early == [], f"loaded before the first paint: {loaded_early}"
     # ... and they do load right after it, so the first question does not wait for them.
     after = set(seen["after_ready"])
-    for name in ("sqlite3", "app.core.store", "app.ui.conversation_view", "app.ui.attachments"):
+    for name in (
+        "sqlite3",
+        "askshot.core.history.store",
+        "askshot.ui.conversation.view",
+        "askshot.ui.composer.attachments",
+    ):
         assert name in after
-    assert seen["guard_checked"]

@@ -1,5 +1,5 @@
 """The capture geometry (logical selections -> per-screen physical pieces -> one stitched image),
-plus the Qt-free decisions in app.platform.capture: which backend to try, and macOS's Screen
+plus the Qt-free decisions in askshot.platform.capture: which backend to try, and macOS's Screen
 Recording permission behind a fake."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.platform import geometry as g
-from app.platform.geometry import Piece, Rect, Screen
+from askshot.platform import geometry as g
+from askshot.platform.geometry import Piece, Rect, Screen
 
 # Two screens side by side: a 1000x800 logical screen at DPR 1 and one at DPR 2 on its right.
 SIDE = [Screen(Rect(0, 0, 1000, 800), 1.0), Screen(Rect(1000, 0, 1000, 800), 2.0)]
@@ -227,11 +227,11 @@ def test_split_desktop_image_per_screen() -> None:
     assert g.split_desktop_image(1000, 400, negative)[1] == Rect(500, 0, 500, 400)
 
 
-# -- decisions in app.platform.capture -------------------------------------------------------------
+# -- decisions in askshot.platform.capture ------------------------------------------------------
 
 
 def test_backend_order_per_platform() -> None:
-    from app.platform.capture import backend_order
+    from askshot.platform.capture import backend_order
 
     assert backend_order("xcb", {"XDG_SESSION_TYPE": "x11"}, "linux") == ["qt", "portal"]
     assert backend_order("wayland", {}, "linux") == ["portal"]
@@ -256,7 +256,7 @@ class FakePermission:
 
 
 def test_screen_recording_already_allowed_does_not_ask() -> None:
-    from app.platform.capture import ensure_screen_recording
+    from askshot.platform.capture import ensure_screen_recording
 
     perm = FakePermission(granted=True, grant_on_request=False)
     ensure_screen_recording(perm)
@@ -264,7 +264,7 @@ def test_screen_recording_already_allowed_does_not_ask() -> None:
 
 
 def test_screen_recording_asks_once_and_passes_when_granted() -> None:
-    from app.platform.capture import ensure_screen_recording
+    from askshot.platform.capture import ensure_screen_recording
 
     perm = FakePermission(granted=False, grant_on_request=True)
     ensure_screen_recording(perm)
@@ -272,8 +272,8 @@ def test_screen_recording_asks_once_and_passes_when_granted() -> None:
 
 
 def test_screen_recording_refused_says_where_to_allow_it() -> None:
-    from app.core.errors import AskshotError
-    from app.platform.capture import CaptureError, ensure_screen_recording
+    from askshot.core.errors import AskshotError
+    from askshot.platform.capture import CaptureError, ensure_screen_recording
 
     perm = FakePermission(granted=False, grant_on_request=False)
     with pytest.raises(CaptureError) as info:

@@ -13,9 +13,9 @@ from urllib.parse import unquote
 import pytest
 from PIL import Image
 
-from app.core.export import export_json, export_markdown
-from app.core.store import NewImage, Store
-from app.core.types import Usage
+from askshot.core.export import export_json, export_markdown
+from askshot.core.history import NewImage, Store
+from askshot.core.types import Usage
 
 
 def png(color: str) -> bytes:

@@ -1,4 +1,4 @@
-"""app.core.images: loading, refusals, fitting, token counts, encoding, thumbnails."""
+"""askshot.core.images: loading, refusals, fitting, token counts, encoding, thumbnails."""
 
 from __future__ import annotations
 
@@ -14,21 +14,23 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from app.core import images, providers
-from app.core.errors import ImageError
-from app.core.images import (
+from askshot.core import images, providers
+from askshot.core.errors import ImageError
+from askshot.core.estimate import (
     PATCH_BUDGET,
-    PreparedImage,
     billed_tokens,
-    encode_image,
-    estimate_tokens,
     fit_size,
     image_cost_usd,
+)
+from askshot.core.estimate import image_tokens as estimate_tokens
+from askshot.core.images import (
+    PreparedImage,
+    encode_image,
     prepare_image,
     prepare_pil,
     thumbnail_png,
 )
-from app.core.providers import ImageRule
+from askshot.core.providers import ImageRule
 
 RED, GREEN, BLUE, YELLOW = (220, 30, 30), (30, 200, 60), (30, 60, 220), (240, 220, 20)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from app.core.paths import APP, Paths
+from askshot.core.paths import APP, Paths
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG is Linux's")
 

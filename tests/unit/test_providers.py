@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.core import providers
-from app.core.types import Usage
+from askshot.core import providers
+from askshot.core.types import Usage
 
 
 def test_o4_mini_data() -> None:

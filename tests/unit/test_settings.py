@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from keyring.backends import fail
 
-from app.core.errors import AskshotError
-from app.core.paths import Paths
-from app.core.secrets import KeyStore
-from app.core.settings import (
+from askshot.core.errors import AskshotError, SetupError
+from askshot.core.keys.store import KeyStore
+from askshot.core.paths import Paths
+from askshot.core.settings import (
     DEFAULT_SYSTEM_PROMPT,
     FILENAME,
     Settings,
@@ -250,7 +250,7 @@ def test_failed_save_keeps_the_previous_file(
         patch.setattr(tempfile if where == "mkstemp" else os, where, boom)
         save(Settings(theme="light"), paths)
 
-    assert type(caught.value) is AskshotError
+    assert type(caught.value) is SetupError  # a sentence about a local setting, kind "setup"
     message = caught.value.message
     assert phrase in message
     assert str(settings_path(paths)) in message

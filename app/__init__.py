@@ -1,3 +1,0 @@
-"""Askshot: screenshot-and-ask desktop assistant."""
-
-__version__ = "0.1.0"

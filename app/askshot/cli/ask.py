@@ -1,0 +1,292 @@
+"""`askshot ask`: one question, the answer streamed to stdout, the cost on stderr, the exchange
+kept in the history (unless --no-history) through the same session as the window's.
+
+Exit codes: 0 done; 1 API or network failure (the partial answer stays on stdout); 2 bad usage
+or bad input, nothing sent; 130 on Ctrl+C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from askshot.cli._common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    Context,
+    UsageError,
+    err,
+)
+from askshot.cli.history import open_history, resolve_conversation
+from askshot.core import errors, providers
+from askshot.core.endpoint import resolve_endpoint
+from askshot.core.history import Store
+from askshot.core.llm.client import CancelToken, ChatClient
+from askshot.core.session import Ask, Exchange, Prepared, Question
+from askshot.core.types import Delta, Endpoint, Finished, Retrying, Timeouts, Usage
+
+if TYPE_CHECKING:
+    from askshot.core.images import PreparedImage
+
+
+def add_parser(sub: Any) -> None:
+    a = sub.add_parser("ask", help="ask a question and stream the answer to stdout")
+    a.add_argument("prompt", nargs="?", help="the question; '-' reads it from stdin")
+    a.add_argument("--image", action="append", default=[], metavar="PATH", help="attach an image")
+    a.add_argument("--model", help="model id (default from settings: o4-mini)")
+    a.add_argument(
+        "--effort", choices=providers.EFFORTS, help="reasoning effort for reasoning models"
+    )
+    a.add_argument("--system", metavar="TEXT", help="system prompt")
+    a.add_argument("--provider", choices=sorted(providers.PROVIDERS), help="provider id")
+    a.add_argument("--base-url", metavar="URL", help="OpenAI-compatible base URL")
+    a.add_argument(
+        "--timeout",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="longest wait for the next byte (default 300)",
+    )
+    a.add_argument("--max-tokens", type=int, metavar="N", help="output token limit")
+    a.add_argument("--json", action="store_true", help="JSON lines on stdout")
+    a.add_argument("--no-history", action="store_true", help="keep nothing in the history")
+    a.add_argument(
+        "--continue",
+        dest="continue_id",
+        nargs="?",
+        const="latest",
+        metavar="ID",
+        help="continue a conversation (the latest without an ID)",
+    )
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("the timeout must be more than 0 seconds")
+    return value
+
+
+def _read_prompt(args: argparse.Namespace) -> str:
+    text = sys.stdin.read() if args.prompt == "-" else args.prompt or ""
+    text = text.strip()
+    if not text and not args.image:
+        raise UsageError("nothing to ask: give a question, '-' to read it from stdin, or --image")
+    return text
+
+
+def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
+    s = ctx.settings
+    if args.continue_id and args.no_history:
+        raise UsageError("--continue cannot be combined with --no-history")
+    ask = Ask(
+        model=args.model or s.model,
+        effort=args.effort or s.effort,
+        system_prompt=s.system_prompt if args.system is None else args.system,
+        max_output_tokens=args.max_tokens or s.max_output_tokens,
+        keep_images=s.keep_screenshots,
+    )
+    text = _read_prompt(args)
+    question = Question(text, _prepare_images(args.image, ask.model))
+    endpoint = resolve_endpoint(
+        args.provider or s.provider,
+        base_url_override=args.base_url,
+        saved_provider=s.provider,
+        saved_base_url=s.base_url,
+        env=ctx.env,
+        keys=ctx.keystore(),
+    )
+    timeouts = Timeouts(read=args.timeout or s.timeout_s)
+    out = JsonOut(sys.stdout) if args.json else TextOut(sys.stdout)
+    # The client first: a broken TLS or proxy setting fails here, before anything is written.
+    with ChatClient() as client:
+        if args.no_history:
+            return _stream(Exchange.ask(None, ask, question), client, endpoint, timeouts, out)
+        with open_history(ctx) as history:
+            exchange = _begin(history, ask, question, args.continue_id)
+            return _stream(exchange, client, endpoint, timeouts, out)
+
+
+def _prepare_images(paths: list[str], model: str) -> tuple[PreparedImage, ...]:
+    if not paths:
+        return ()
+    from askshot.core.images import prepare_image  # Pillow: only when there are images
+
+    return tuple(prepare_image(Path(p), model) for p in paths)
+
+
+def _begin(history: Store, ask: Ask, question: Question, continue_id: str | None) -> Exchange:
+    if continue_id is None:
+        return Exchange.ask(history, ask, question)
+    conversation_id = resolve_conversation(history, continue_id)
+    leaf = history.conversation(conversation_id).current_leaf_id
+    return Exchange.ask(history, ask, question, conversation_id=conversation_id, parent_id=leaf)
+
+
+class TextOut:
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def delta(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
+
+    def done(self, fin: Finished, usage: Usage | None, cost: float | None) -> None:
+        self.stream.write("\n")
+        self.stream.flush()
+
+    def error(self, exc: errors.AskshotError, had_text: bool) -> None:
+        if had_text:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+class JsonOut:
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def _line(self, obj: dict[str, Any]) -> None:
+        self.stream.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        self.stream.flush()
+
+    def delta(self, text: str) -> None:
+        self._line({"type": "delta", "text": text})
+
+    def done(self, fin: Finished, usage: Usage | None, cost: float | None) -> None:
+        self._line(
+            {
+                "type": "done",
+                "finish_reason": fin.reason,
+                "usage": (usage or Usage()).to_json(),
+                "cost_usd": cost,
+                **({"note": fin.note} if fin.note else {}),
+            }
+        )
+
+    def error(self, exc: errors.AskshotError, had_text: bool) -> None:
+        self._line(
+            {
+                "type": "error",
+                "kind": exc.kind,
+                "message": exc.message,
+                "status": getattr(exc, "status", None),
+            }
+        )
+
+
+class Ticker:
+    """'thinking… 12 s' on stderr, redrawn every second until the first text, only on a TTY."""
+
+    def __init__(self, stream: IO[str], started: float) -> None:
+        self._stream = stream
+        self._started = started
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._shown = False
+        self._thread: threading.Thread | None = None
+        if stream.isatty():
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.0 if not self._shown else 1.0):
+            with self._lock:
+                if self._stop.is_set():
+                    return
+                secs = int(time.monotonic() - self._started)
+                self._stream.write(f"\r\x1b[2Kthinking… {secs} s")
+                self._stream.flush()
+                self._shown = True
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._stop.is_set():
+                return
+            self._stop.set()
+            if self._shown:
+                self._stream.write("\r\x1b[2K")
+                self._stream.flush()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+
+
+def _stream(
+    exchange: Exchange,
+    client: ChatClient,
+    endpoint: Endpoint,
+    timeouts: Timeouts,
+    out: TextOut | JsonOut,
+) -> int:
+    started = time.monotonic()
+    ticker = Ticker(sys.stderr, started)
+    cancel = CancelToken()
+    had_text = False
+    model = exchange.ask_with.model
+    events = exchange.stream(client, endpoint, cancel=cancel, timeouts=timeouts)
+    try:
+        for event in events:
+            if isinstance(event, Prepared) and event.dropped:
+                err(
+                    f"askshot: the conversation is longer than {model} can read; "
+                    f"the {event.dropped} oldest turn(s) were left out."
+                )
+            elif isinstance(event, Delta):
+                if not had_text:
+                    ticker.stop()
+                had_text = True
+                out.delta(event.text)
+            elif isinstance(event, Retrying):
+                err(f"askshot: {event.reason} Retrying in {event.delay:.1f} s…")
+            elif isinstance(event, Finished):
+                ticker.stop()
+                out.done(event, exchange.usage, exchange.cost_usd)
+                _report_unsaved(exchange)
+                err(_summary(model, exchange.usage, exchange.cost_usd, time.monotonic() - started))
+                if event.note:
+                    err(f"askshot: {event.note}")
+                return EXIT_FAILED if event.reason == "length" and not had_text else EXIT_OK
+        return EXIT_OK
+    except KeyboardInterrupt:
+        cancel.cancel()
+        events.close()  # records the answer as stopped, its text kept
+        ticker.stop()
+        if had_text:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+        _report_unsaved(exchange)
+        err("askshot: stopped")
+        return EXIT_INTERRUPTED
+    except errors.AskshotError as exc:
+        ticker.stop()
+        out.error(exc, had_text)
+        _report_unsaved(exchange)
+        err(f"askshot: {exc.message}")
+        return EXIT_FAILED
+    finally:
+        ticker.stop()
+        events.close()
+
+
+def _report_unsaved(exchange: Exchange) -> None:
+    if exchange.outcome.save_error is not None:
+        err(f"askshot: the answer could not be saved: {exchange.outcome.save_error.message}")
+
+
+def _summary(model: str, usage: Usage | None, cost: float | None, elapsed: float) -> str:
+    parts = [model]
+    if usage is not None:
+        cached = f" ({usage.cached_tokens:,} cached)" if usage.cached_tokens else ""
+        reasoning = f" ({usage.reasoning_tokens:,} reasoning)" if usage.reasoning_tokens else ""
+        parts.append(f"{usage.prompt_tokens:,} in{cached}")
+        parts.append(f"{usage.completion_tokens:,} out{reasoning}")
+    parts.append("cost unknown" if cost is None else f"${cost:.4f}")
+    parts.append(f"{elapsed:.1f} s")
+    return " · ".join(parts)

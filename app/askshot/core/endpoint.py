@@ -1,0 +1,48 @@
+"""Decide where a request goes and with which key, the same way for the CLI and the GUI.
+
+Precedence for the URL: an explicit override (`--base-url`), then `OPENAI_BASE_URL`, then the
+base URL saved in settings for that provider, then the provider's own URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from askshot.core import providers
+from askshot.core.errors import MissingKey
+from askshot.core.types import Endpoint
+
+
+class KeySource(Protocol):
+    def get(self, provider_id: str) -> str | None: ...
+
+
+def resolve_endpoint(
+    provider_id: str,
+    *,
+    base_url_override: str | None,
+    saved_provider: str,
+    saved_base_url: str,
+    env: Mapping[str, str],
+    keys: KeySource,
+) -> Endpoint:
+    prov = providers.provider(provider_id)
+    base_url = (
+        (base_url_override or "").strip()
+        or env.get("OPENAI_BASE_URL", "").strip()
+        or (saved_base_url.strip() if saved_provider == provider_id else "")
+        or prov.base_url
+    )
+    # The environment variable wins; checking it first also spares loading the OS keyring
+    # (and its crypto libraries) when the key comes from the environment. A custom server gets
+    # only its own key.
+    key = providers.key_from_env(prov, env) or keys.get(provider_id)
+    own_url = base_url.rstrip("/") == prov.base_url.rstrip("/")
+    if key is None and provider_id != "custom" and own_url:
+        var = f" or set {prov.key_env}" if prov.key_env else ""
+        raise MissingKey(
+            f"No API key for {prov.name}. Get one at {prov.key_url} and store it with "
+            f"`askshot key set --provider {provider_id}`{var}."
+        )
+    return Endpoint(base_url, key, provider_id)

@@ -1,0 +1,1 @@
+"""The OpenAI-compatible Chat Completions client: request bodies, the HTTP pump, SSE, errors."""

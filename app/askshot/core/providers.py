@@ -1,0 +1,160 @@
+"""Providers and models as data: where to send requests, what a model can do, what it costs.
+
+Prices are US dollars per 1M tokens. To update a price, edit the table below; nothing else
+depends on the numbers.
+
+The records are NamedTuples: immutable like frozen dataclasses and about ten times cheaper to
+define, which counts because this table is read before the window's first paint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+if TYPE_CHECKING:  # the value types load after the first paint; this table is read before it
+    from askshot.core.types import Effort, Usage
+
+ImageRule = Literal["patch", "tile", "none"]
+# The reasoning efforts the o-series accepts, lowest first.
+EFFORTS: tuple[Effort, ...] = ("low", "medium", "high")
+
+
+class Price(NamedTuple):
+    input: float
+    cached_input: float
+    output: float
+
+
+class Model(NamedTuple):
+    id: str
+    reasoning: bool
+    vision: bool
+    context_window: int
+    max_output: int
+    price: Price | None
+    image_rule: ImageRule
+    known: bool = True
+
+
+class Provider(NamedTuple):
+    id: str
+    name: str
+    base_url: str
+    key_env: str | None
+    model_prefix: str = ""
+    key_url: str = ""
+    billing_url: str = ""
+
+
+MODELS: dict[str, Model] = {
+    "o4-mini": Model(
+        id="o4-mini",
+        reasoning=True,
+        vision=True,
+        context_window=200_000,
+        max_output=100_000,
+        price=Price(input=1.10, cached_input=0.275, output=4.40),
+        image_rule="patch",
+    ),
+    "gpt-4o-mini": Model(
+        id="gpt-4o-mini",
+        reasoning=False,
+        vision=True,
+        context_window=128_000,
+        max_output=16_384,
+        price=Price(input=0.15, cached_input=0.075, output=0.60),
+        image_rule="tile",
+    ),
+}
+
+PROVIDERS: dict[str, Provider] = {
+    "openai": Provider(
+        id="openai",
+        name="OpenAI",
+        base_url="https://api.openai.com/v1",
+        key_env="OPENAI_API_KEY",
+        key_url="https://platform.openai.com/api-keys",
+        billing_url="https://platform.openai.com/settings/organization/billing",
+    ),
+    "openrouter": Provider(
+        id="openrouter",
+        name="OpenRouter",
+        base_url="https://openrouter.ai/api/v1",
+        key_env="OPENROUTER_API_KEY",
+        model_prefix="openai/",
+        key_url="https://openrouter.ai/keys",
+        billing_url="https://openrouter.ai/settings/credits",
+    ),
+    "custom": Provider(
+        id="custom",
+        name="Custom (OpenAI-compatible)",
+        base_url="http://localhost:11434/v1",
+        key_env=None,
+    ),
+}
+
+DEFAULT_PROVIDER = "openai"
+DEFAULT_MODEL = "o4-mini"
+
+# Model ids that are o-series style reasoning models even when we hold no data for them.
+_REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
+
+
+def provider(provider_id: str) -> Provider:
+    try:
+        return PROVIDERS[provider_id]
+    except KeyError:
+        known = ", ".join(PROVIDERS)
+        raise ValueError(f"Unknown provider '{provider_id}'. Known providers: {known}.") from None
+
+
+def key_from_env(prov: Provider, env: Mapping[str, str]) -> str:
+    """The provider's key from its environment variable; "" when unset or blank (the custom
+    provider reads none: an OpenAI key must not go to a server set up for something else)."""
+    return env.get(prov.key_env, "").strip() if prov.key_env else ""
+
+
+def bare_model_id(model_id: str) -> str:
+    """'openai/o4-mini' -> 'o4-mini'; ids without a vendor prefix come back unchanged."""
+    return model_id.rsplit("/", 1)[-1]
+
+
+def model(model_id: str) -> Model:
+    """What we know of a model; unknown ids get cautious defaults and no price."""
+    bare = bare_model_id(model_id)
+    found = MODELS.get(bare)
+    if found is not None:
+        return found
+    reasoning = bare.startswith(_REASONING_PREFIXES)
+    return Model(
+        id=model_id,
+        reasoning=reasoning,
+        vision=True,
+        context_window=128_000,
+        max_output=16_384,
+        price=None,
+        image_rule="patch" if reasoning else "tile",
+        known=False,
+    )
+
+
+def wire_model_id(provider_id: str, model_id: str) -> str:
+    """The id to put in the request: OpenRouter wants 'openai/o4-mini' for our built-in models."""
+    prov = PROVIDERS.get(provider_id)
+    if prov and prov.model_prefix and "/" not in model_id and model_id in MODELS:
+        return prov.model_prefix + model_id
+    return model_id
+
+
+def cost_usd(model_id: str, usage: Usage) -> float | None:
+    """Dollars for one response. Cached input at its own price; reasoning is billed as output
+    (it is already part of completion_tokens). None when the model's price is unknown."""
+    price = model(model_id).price
+    if price is None:
+        return None
+    cached = min(usage.cached_tokens, usage.prompt_tokens)
+    fresh = usage.prompt_tokens - cached
+    return (
+        fresh * price.input + cached * price.cached_input + usage.completion_tokens * price.output
+    ) / 1_000_000

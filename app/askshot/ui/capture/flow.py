@@ -1,0 +1,83 @@
+"""From the shortcut to an image in the composer: capture → region overlay → markup → composer.
+
+Esc in the markup editor goes back to the region overlay; Esc there cancels. The result is the
+flattened, redacted image only: nothing of the original capture is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QRect, Qt, Signal
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QWidget
+
+if TYPE_CHECKING:
+    from askshot.ui.capture.annotate import MarkupEditor
+    from askshot.ui.capture.controller import CaptureController, CaptureMode
+
+
+class ScreenshotFlow(QObject):
+    imageReady = Signal(QImage)  # the marked-up image, physical pixels
+    failed = Signal(str)
+    finished = Signal()  # accepted, cancelled or failed
+
+    def __init__(self, window: QWidget, hide: Callable[[], list[QWidget]]) -> None:
+        super().__init__(window)
+        self._window = window
+        self._hide = hide
+        self._controller: CaptureController | None = None
+        self.editor: MarkupEditor | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.editor is not None or (self._controller is not None and self._controller.active)
+
+    def start(self, mode: CaptureMode = "region") -> None:
+        if self.editor is not None:
+            self.editor.raise_()
+            self.editor.activateWindow()
+            return
+        if self._controller is None:
+            from askshot.ui.capture.controller import CaptureController
+
+            self._controller = CaptureController(self)
+            self._controller.accepted.connect(self._on_region)
+            self._controller.failed.connect(self._on_failed)
+            self._controller.cancelled.connect(self.finished)
+        self._controller.start(hide=self._hide(), mode=mode)
+
+    def _on_failed(self, sentence: str) -> None:
+        self.failed.emit(sentence)
+        self.finished.emit()
+
+    def _on_region(self, image: QImage, _rect: QRect) -> None:
+        from askshot.ui.capture.annotate import MarkupEditor
+
+        editor = MarkupEditor(image)
+        editor.setWindowFlag(Qt.WindowType.Window, True)
+        editor.setWindowTitle(self.tr("Askshot: mark up the screenshot"))
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        editor.accepted.connect(self._on_marked)
+        editor.back.connect(self._on_back)
+        self.editor = editor
+        editor.show()
+        editor.raise_()
+        editor.activateWindow()
+
+    def _close_editor(self) -> None:
+        editor, self.editor = self.editor, None
+        if editor is not None:
+            editor.close()
+
+    def _on_marked(self, image: QImage) -> None:
+        self._close_editor()
+        self._window.raise_()
+        self._window.activateWindow()
+        self.imageReady.emit(image)
+        self.finished.emit()
+
+    def _on_back(self) -> None:
+        self._close_editor()
+        self.start("region")

@@ -1,0 +1,1 @@
+"""The composer: message box, attachments and their preparation, model pickers, presets."""

@@ -1,0 +1,118 @@
+"""The model and effort pickers beside the message box.
+
+The model box is editable: any id the endpoint offers can be typed, and the ids a connection test
+found are offered too. The effort box shows only for reasoning models.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QWidget
+
+from askshot.core import providers
+
+if TYPE_CHECKING:  # the value types load after the first paint
+    from askshot.core.types import Effort
+
+BUILTIN_MODELS: tuple[str, ...] = ("o4-mini", "gpt-4o-mini")
+
+
+class ModelPicker(QWidget):
+    """`model_box` and `effort_box` side by side; `modelChanged` fires when a new id is
+    committed (picked, or typed and confirmed), `effortChanged` when the effort changes."""
+
+    modelChanged = Signal(str)
+    effortChanged = Signal(str)
+
+    def __init__(self, model: str, effort: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._model = model.strip() or providers.DEFAULT_MODEL
+
+        self.model_box = QComboBox()
+        self.model_box.setEditable(True)
+        self.model_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.model_box.setAccessibleName(self.tr("Model"))
+        self.model_box.setToolTip(self.tr("Model (type any model id your endpoint offers)"))
+        self.model_box.setMinimumContentsLength(12)
+        self.model_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.model_box.addItems(list(BUILTIN_MODELS))
+        if self._model not in BUILTIN_MODELS:
+            self.model_box.addItem(self._model)
+        self.model_box.setCurrentIndex(self.model_box.findText(self._model))
+        self.model_box.activated.connect(self.commit)
+        line_edit = self.model_box.lineEdit()
+        if line_edit is not None:
+            line_edit.setAccessibleName(self.tr("Model"))
+            line_edit.editingFinished.connect(self.commit)
+
+        self.effort_box = QComboBox()
+        self.effort_box.setAccessibleName(self.tr("Reasoning effort"))
+        self.effort_box.setToolTip(
+            self.tr("Reasoning effort: more thinking is slower and costs more")
+        )
+        labels = {
+            "low": self.tr("low effort"),
+            "medium": self.tr("medium effort"),
+            "high": self.tr("high effort"),
+        }
+        for value in providers.EFFORTS:
+            self.effort_box.addItem(labels[value], value)
+        self.effort_box.setCurrentIndex(max(0, self.effort_box.findData(effort)))
+        self.effort_box.currentIndexChanged.connect(self._on_effort_changed)
+
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.model_box)
+        row.addWidget(self.effort_box)
+        QWidget.setTabOrder(self.model_box, self.effort_box)
+        self._update_effort()
+
+    def model(self) -> str:
+        return self._model
+
+    def effort(self) -> Effort | None:
+        """The reasoning effort, or None when the model does not reason."""
+        if not providers.model(self._model).reasoning:
+            return None
+        value = self.effort_box.currentData()
+        for known in providers.EFFORTS:
+            if value == known:
+                return known
+        return None
+
+    def set_model(self, model_id: str) -> None:
+        self.model_box.setEditText(model_id)
+        self.commit()
+
+    def set_models(self, model_ids: list[str]) -> None:
+        """Offer more ids (from a connection test); the current one stays."""
+        for model_id in model_ids:
+            if model_id and self.model_box.findText(model_id) < 0:
+                self.model_box.addItem(model_id)
+
+    def commit(self) -> None:
+        """Take what the model box shows as the model (an empty box goes back to the last)."""
+        model_id = self.model_box.currentText().strip()
+        if not model_id:
+            self.model_box.setEditText(self._model)
+            return
+        if self.model_box.findText(model_id) < 0:
+            self.model_box.addItem(model_id)
+        self.model_box.setCurrentIndex(self.model_box.findText(model_id))
+        if model_id == self._model:
+            return
+        self._model = model_id
+        self._update_effort()
+        self.modelChanged.emit(model_id)
+
+    def _update_effort(self) -> None:
+        self.effort_box.setVisible(providers.model(self._model).reasoning)
+
+    def _on_effort_changed(self, _index: int) -> None:
+        value = self.effort_box.currentData()
+        if value:
+            self.effortChanged.emit(str(value))

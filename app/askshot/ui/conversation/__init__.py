@@ -1,0 +1,1 @@
+"""The conversation: its controller, the transcript view and the streaming Markdown renderer."""

@@ -1,0 +1,187 @@
+"""The conversation's QTextBrowser: replies are `ReplyRenderer`s that share its document; this
+is the part a user touches.
+
+`TranscriptView` never loads a resource (images come only from `data:` URLs), copies a code
+block when its "Copy" link is clicked, opens only http, https and mailto links and only on a
+click, follows the palette's light or dark scheme, and keeps the newest text in view while the
+user is at the end.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QEvent, QUrl, Signal
+from PySide6.QtGui import (
+    QDesktopServices,
+    QGuiApplication,
+    QImage,
+    QPalette,
+    QTextCursor,
+    QTextDocument,
+)
+from PySide6.QtWidgets import QTextBrowser as _QTextBrowser
+from PySide6.QtWidgets import QWidget
+
+from askshot.ui.conversation import markdown as md
+from askshot.ui.conversation.renderer import MAX_CHARS_PER_UPDATE, ReplyRenderer, insert_html
+
+UPDATE_INTERVAL = 0.03  # seconds: a view renders a streaming reply about 33 times a second
+
+
+_warm_up_started = threading.Event()
+
+
+def _warm_up_lexers() -> None:
+    """Compile the common lexers once per process, off the GUI thread."""
+    if not _warm_up_started.is_set():
+        _warm_up_started.set()
+        threading.Thread(target=md.warm_up, name="askshot-lexers", daemon=True).start()
+
+
+def is_dark_palette(palette: QPalette) -> bool:
+    """True when the palette draws light text on a dark base (a dark theme)."""
+    base = palette.color(QPalette.ColorRole.Base)
+    text = palette.color(QPalette.ColorRole.Text)
+    return base.lightnessF() < text.lightnessF()
+
+
+class TranscriptView(_QTextBrowser):
+    """A read-only conversation view whose replies are `ReplyRenderer`s sharing its document.
+
+    Clicking a reply's "Copy" link copies that code block; clicking an http, https or mailto
+    link emits `linkClicked` and, when `open_links` is set, opens it with QDesktopServices.
+    Nothing is opened on hover and no other scheme is ever opened. No resource is loaded:
+    `loadResource` answers only `data:` images."""
+
+    linkClicked = Signal(QUrl)
+    codeCopied = Signal(str)  # the code that went to the clipboard
+
+    def __init__(self, parent: QWidget | None = None, *, dark: bool | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.setUndoRedoEnabled(False)
+        self.setAccessibleName(self.tr("Conversation"))
+        self.document().setUndoRedoEnabled(False)
+        self.open_links = True
+        self.blocked_resources: list[QUrl] = []  # what a document asked for and did not get
+        # None: follow the palette (the system's scheme), now and when it changes.
+        self._follow_palette = dark is None
+        self._dark = is_dark_palette(self.palette()) if dark is None else dark
+        self._renderers: list[ReplyRenderer] = []
+        self._follow = True
+        self.anchorClicked.connect(self._on_anchor)
+        _warm_up_lexers()
+        bar = self.verticalScrollBar()
+        bar.valueChanged.connect(self._on_scrolled)
+        bar.rangeChanged.connect(self._on_range)
+
+    @property
+    def dark(self) -> bool:
+        return self._dark
+
+    @property
+    def replies(self) -> list[ReplyRenderer]:
+        return list(self._renderers)
+
+    def add_reply(
+        self, *, min_interval: float = UPDATE_INTERVAL, max_chars: int = MAX_CHARS_PER_UPDATE
+    ) -> ReplyRenderer:
+        """A renderer for a new reply, placed after everything in the view. By default it
+        renders at most every UPDATE_INTERVAL seconds (call its flush() to render now)."""
+        renderer = ReplyRenderer(
+            self,
+            dark=self._dark,
+            copy_prefix=f"{md.COPY_SCHEME}:{len(self._renderers)}/",
+            labels=md.Labels(copy=self.tr("Copy"), image=self.tr("Image")),
+            min_interval=min_interval,
+            max_chars=max_chars,
+        )
+        self._renderers.append(renderer)
+        return renderer
+
+    def append_html(self, html: str) -> None:
+        """Add blocks (a user's message, a notice) after everything, in clean block formats
+        (QTextEdit.append would continue the previous block's list or heading format)."""
+        doc = self.document()
+        if doc.isEmpty() and not self._renderers:
+            doc.setHtml(html.strip())  # no empty first line above it
+            return
+        cursor = QTextCursor(doc)
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        insert_html(doc, cursor.position(), html)
+
+    def clear(self) -> None:
+        """Empty the view and forget its replies (a new conversation). Do not setHtml() or
+        setPlainText() a view that has replies: their renderers would write into nothing."""
+        for renderer in self._renderers:
+            renderer.detach()
+        self._renderers.clear()
+        super().clear()
+
+    def set_dark(self, dark: bool | None) -> None:
+        """Switch the colour scheme (None: follow the palette from now on); each reply is
+        rendered again once if the scheme changed."""
+        self._follow_palette = dark is None
+        self._switch(is_dark_palette(self.palette()) if dark is None else dark)
+
+    def _switch(self, dark: bool) -> None:
+        self._dark = dark
+        for renderer in self._renderers:
+            renderer.set_dark(dark)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self._follow_palette:
+            dark = is_dark_palette(self.palette())
+            if dark != self._dark:
+                self._switch(dark)
+
+    def copy_code(self, href: str) -> bool:
+        for renderer in self._renderers:
+            n = renderer.owns_href(href)
+            if n is not None:
+                code = renderer.code_block(n)
+                QGuiApplication.clipboard().setText(code)
+                self.codeCopied.emit(code)
+                return True
+        return False
+
+    def _on_anchor(self, url: QUrl) -> None:
+        if url.scheme() == md.COPY_SCHEME:
+            self.copy_code(url.toString())
+        elif url.scheme().lower() in ("http", "https", "mailto"):
+            self.linkClicked.emit(url)
+            if self.open_links:
+                QDesktopServices.openUrl(url)
+
+    def loadResource(self, type: int, name: QUrl | str) -> Any:
+        url = QUrl(name)
+        if type == QTextDocument.ResourceType.ImageResource and url.scheme() == "data":
+            image = _data_image(url, max(64, self.viewport().width() - 32))
+            if image is not None:
+                return image
+        self.blocked_resources.append(url)
+        return None
+
+    # -- keep the newest text in view while the user is at the end ------------------------------
+
+    def _on_scrolled(self, value: int) -> None:
+        self._follow = value >= self.verticalScrollBar().maximum() - 4
+
+    def _on_range(self, _minimum: int, maximum: int) -> None:
+        if self._follow:
+            self.verticalScrollBar().setValue(maximum)
+
+
+def _data_image(url: QUrl, max_width: int) -> QImage | None:
+    text = url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
+    header, _, payload = text.partition(",")
+    if not header.startswith("data:image/") or not header.endswith(";base64"):
+        return None
+    image = QImage.fromData(QByteArray.fromBase64(payload.encode("ascii")))
+    if image.isNull():
+        return None
+    return image.scaledToWidth(max_width) if image.width() > max_width else image

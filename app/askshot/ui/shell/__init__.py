@@ -1,0 +1,1 @@
+"""The application shell: main window, conversation list, services, theme, icons."""
