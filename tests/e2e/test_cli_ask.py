@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import ROOT
 from tests.helpers import fakeserver as fs
 
 KEY = "sk-test-cli-SECRET-987654321"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli_env(server: fs.FakeServer | None, **extra: str) -> dict[str, str]:
@@ -248,3 +248,22 @@ def test_corrupt_image_exits_2_naming_it(server, tmp_path) -> None:
     assert r.returncode == 2
     assert "broken.png" in r.stderr
     assert server.chat_requests == []
+
+
+def test_openai_base_url_does_not_redirect_a_custom_server(tmp_path: Path) -> None:
+    """OPENAI_BASE_URL is the OpenAI provider's; a custom server's saved URL (and its key) stay
+    where the user set them."""
+    with fs.FakeServer() as saved, fs.FakeServer() as elsewhere:
+        saved.enqueue(fs.text_reply(["from the saved server"]))
+        home = tmp_path / "home"
+        (home / "config").mkdir(parents=True)
+        (home / "config" / "settings.json").write_text(
+            json.dumps({"provider": "custom", "base_url": saved.base_url})
+        )
+        env = cli_env(None, ASKSHOT_HOME=str(home), OPENAI_BASE_URL=elsewhere.base_url)
+        env["OPENAI_API_KEY"] = KEY
+        r = askshot("ask", "where?", "--no-history", env=env)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == "from the saved server\n"
+        assert len(saved.chat_requests) == 1 and not elsewhere.requests
+        assert "authorization" not in {k.lower() for k in saved.chat_requests[0].headers}

@@ -1,7 +1,9 @@
 """Decide where a request goes and with which key, the same way for the CLI and the GUI.
 
-Precedence for the URL: an explicit override (`--base-url`), then `OPENAI_BASE_URL`, then the
-base URL saved in settings for that provider, then the provider's own URL.
+Precedence for the URL: an explicit override (`--base-url`), then `OPENAI_BASE_URL` for the
+OpenAI provider only (it is OpenAI's SDK variable; applied to OpenRouter it would send the
+OpenRouter key to whatever it names, and it must not replace a custom server the user saved),
+then the base URL saved in settings for that provider, then the provider's own URL.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Protocol
 from askshot.core import providers
 from askshot.core.errors import MissingKey
 from askshot.core.types import Endpoint
+
+OPENAI_BASE_URL = "OPENAI_BASE_URL"  # overrides the OpenAI provider's URL, and no other's
 
 
 class KeySource(Protocol):
@@ -30,7 +34,7 @@ def resolve_endpoint(
     prov = providers.provider(provider_id)
     base_url = (
         (base_url_override or "").strip()
-        or env.get("OPENAI_BASE_URL", "").strip()
+        or (env.get(OPENAI_BASE_URL, "").strip() if provider_id == "openai" else "")
         or (saved_base_url.strip() if saved_provider == provider_id else "")
         or prov.base_url
     )

@@ -384,6 +384,15 @@ def at_server(server: fs.FakeServer, monkeypatch: pytest.MonkeyPatch) -> fs.Fake
     return server
 
 
+def test_openai_base_url_is_shown_as_overriding_openai_only(
+    at_server: fs.FakeServer, dialog: SettingsDialog
+) -> None:
+    assert "OPENAI_BASE_URL" in dialog.url_hint.text()
+    dialog.provider_combo.setCurrentIndex(dialog.provider_combo.findData("openrouter"))
+    assert "OPENAI_BASE_URL" not in dialog.url_hint.text()
+    assert dialog.url_edit.text() == "https://openrouter.ai/api/v1"
+
+
 def test_connection_lists_models_with_the_typed_key(
     qtbot, at_server: fs.FakeServer, dialog: SettingsDialog
 ) -> None:

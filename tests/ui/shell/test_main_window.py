@@ -458,3 +458,47 @@ def test_buttons_get_their_icons_once_the_window_is_up(window) -> None:
     assert missing == []
     assert not window.windowIcon().isNull()
     assert window.sidebar.search.actions(), "the search box shows a magnifier"
+
+
+def test_models_found_by_test_connection_reach_the_composer(qtbot, window, server) -> None:
+    """Settings → Test connection lists the endpoint's models; the composer's picker offers
+    them too, without a restart."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from askshot.ui.settings.dialog import SettingsDialog
+
+    server.models = ["o4-mini", "gpt-4.1-nano", "llava:13b"]
+
+    def drive() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, SettingsDialog)
+        dialog.test_button.click()
+        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=5000)
+        dialog.reject()  # Cancel: the settings stay as they were, the models are still known
+
+    QTimer.singleShot(0, drive)
+    window.open_settings()
+    box = window.composer.model_box
+    offered = [box.itemText(i) for i in range(box.count())]
+    assert {"gpt-4.1-nano", "llava:13b"} <= set(offered)
+    assert window.composer.model() == "o4-mini"
+
+
+def test_regenerate_says_when_old_turns_were_left_out(qtbot, window, server) -> None:
+    """A regenerated answer is trimmed to the context window like a new question, and says so."""
+    store = window.store
+    cid = store.create_conversation(model="o4-mini")
+    parent = None
+    for i in range(3):  # three turns of ~100,000 tokens each: o4-mini reads ~175,000
+        q = store.add_user_message(cid, f"question {i} " + "word " * 80_000, parent_id=parent)
+        a = store.begin_reply(cid, q, "o4-mini")
+        store.finish_reply(a, "done", text=f"answer {i}")
+        parent = a
+    window.open_conversation(cid)
+    server.enqueue(fs.text_reply(["again"]))
+    window.chat.regenerate(parent)
+    idle(qtbot, window)
+    assert "the 2 oldest turn(s) were left out" in window.view.toPlainText()
+    sent = server.chat_requests[-1].json["messages"]
+    assert [m["content"][:10] for m in sent if m["role"] == "user"] == ["question 2"]

@@ -51,7 +51,7 @@ def endpoint_for(
     env: Mapping[str, str], keys: KeyStore, provider_id: str, base_url: str, typed_key: str
 ) -> Endpoint:
     """Where a request would go with these choices, resolved exactly as the app does later
-    (OPENAI_BASE_URL wins over the base URL). Raises AskshotError with a sentence."""
+    (OPENAI_BASE_URL wins over OpenAI's URL). Raises AskshotError with a sentence."""
     key = validate_key(typed_key) if typed_key.strip() else ""
     try:
         return resolve_endpoint(

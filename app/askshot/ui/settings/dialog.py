@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from askshot.core import providers
+from askshot.core.endpoint import OPENAI_BASE_URL
 from askshot.core.errors import AskshotError
 from askshot.core.keys.store import KeySource, validate_key
 from askshot.core.llm.client import ChatClient
@@ -294,8 +295,8 @@ class SettingsDialog(QDialog):
                     "Empty means {0}."
                 ).format(providers.PROVIDERS["custom"].base_url)
             )
-        override = self.services.env.get("OPENAI_BASE_URL", "").strip()
-        if override:
+        override = self.services.env.get(OPENAI_BASE_URL, "").strip()
+        if override and self.provider_id() == "openai":
             parts.append(
                 self.tr("The OPENAI_BASE_URL environment variable overrides this: {0}").format(
                     override
