@@ -308,6 +308,40 @@ def test_delete_message(qtbot, window, server) -> None:
     assert [m.text for m in stored(window)] == ["q1", "one", "q2"]
 
 
+def crashed_writer(setup: str) -> int:
+    """Run `setup` (defines c and q) in another process that begins a reply to q, saves
+    "half of it" and is killed (SIGKILL); return the reply's id."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT
+
+    code = (
+        "import sys\n"
+        "from askshot.core.history import Store\n"
+        "s = Store.open()\n"
+        f"{setup}\n"
+        "r = s.begin_reply(c, q, 'o4-mini')\n"
+        "s.update_reply_text(r, 'half of it')\n"
+        "print(r, flush=True)\n"
+        "sys.stdin.readline()\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
+    assert child.stdout is not None
+    reply_id = int(child.stdout.readline())
+    child.send_signal(signal.SIGKILL)
+    child.communicate(timeout=10)
+    return reply_id
+
+
 def test_history_survives_a_restart_and_interrupted_text_is_shown(
     qtbot, env, client, server
 ) -> None:
@@ -316,11 +350,10 @@ def test_history_survives_a_restart_and_interrupted_text_is_shown(
     send(qtbot, w, "remember me")
     idle(qtbot, w)
     cid = w.chat.conversation_id
-    # a reply left 'streaming' by a crash
-    qid = w.store.add_user_message(cid, "second", parent_id=w.chat.leaf_id)
-    rid = w.store.begin_reply(cid, qid, "o4-mini")
-    w.store.update_reply_text(rid, "half of it")
+    leaf = w.chat.leaf_id
     w.close()
+    # another Askshot answers a follow-up, saves half of it and is killed
+    rid = crashed_writer(f"c = {cid}; q = s.add_user_message(c, 'second', parent_id={leaf})")
 
     w2 = make_window(qtbot, client)
     qtbot.waitUntil(lambda: "cut off when Askshot last stopped" in w2.view.toPlainText())
@@ -502,3 +535,41 @@ def test_regenerate_says_when_old_turns_were_left_out(qtbot, window, server) -> 
     assert "the 2 oldest turn(s) were left out" in window.view.toPlainText()
     sent = server.chat_requests[-1].json["messages"]
     assert [m["content"][:10] for m in sent if m["role"] == "user"] == ["question 2"]
+
+
+def test_a_window_started_while_another_process_streams_reports_nothing_cut_off(
+    qtbot, env, client
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT
+
+    code = (
+        "import sys\n"
+        "from askshot.core.history import Store\n"
+        "s = Store.open()\n"
+        "c = s.create_conversation()\n"
+        "r = s.begin_reply(c, s.add_user_message(c, 'q'), 'o4-mini')\n"
+        "s.update_reply_text(r, 'thinking out loud')\n"
+        "print(r, flush=True)\n"
+        "sys.stdin.readline()\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
+    try:
+        assert child.stdout is not None
+        reply_id = int(child.stdout.readline())
+        w = make_window(qtbot, client)
+        assert "cut off" not in w.view.toPlainText()
+        assert w.store.message(reply_id).status == "streaming"
+        w.close()
+    finally:
+        child.kill()
+        child.communicate()

@@ -54,7 +54,7 @@ def test_opens_under_askshot_home_with_wal_and_safe_settings(
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
     columns = {r[1] for r in conn.execute("PRAGMA table_info(messages)")}
     assert "error_kind" in columns
     assert store.moved_aside is None and store.notice is None
@@ -363,12 +363,13 @@ def test_recover_interrupted_keeps_text(store: Store) -> None:
     store.update_reply_text(r, "so far")
     done = store.begin_reply(c, q, "o4-mini")
     store.finish_reply(done, "done", text="fine")
-    assert store.recover_interrupted() == 1
+    assert store.recover_interrupted() == 0  # this process is its writer, and it runs
+    assert store.recover_interrupted(alive=lambda _writer: False) == 1
     m = store.message(r)
     assert (m.status, m.text) == ("interrupted", "so far")
     assert m.error
     assert store.message(done).status == "done"
-    assert store.recover_interrupted() == 0
+    assert store.recover_interrupted(alive=lambda _writer: False) == 0
     # a process that is in fact still streaming it takes it back with its next save
     store.update_reply_text(r, "so far, and more")
     assert store.message(r).status == "streaming"
@@ -542,6 +543,51 @@ def test_killed_mid_answer_keeps_text_up_to_last_save() -> None:
         m = store.message(reply_id)
         assert m.status == "interrupted"
         assert m.text == "Once upon a time, there was a screenshot. "
+
+
+_STREAMING = """
+import sys
+from askshot.core.history import Store
+store = Store.open()
+c = store.create_conversation()
+r = store.begin_reply(c, store.add_user_message(c, "Think hard."), "o4-mini", "high")
+store.update_reply_text(r, "Still thinking")
+print(r, flush=True)
+sys.stdin.readline()  # streaming until told to stop
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_only_answers_whose_writer_is_gone_are_recovered() -> None:
+    """A start (the window, `askshot ask`, `askshot history`) while another process streams an
+    answer leaves that answer alone; once its writer is gone, it is recovered."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _STREAMING],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        cwd=REPO,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.strip().isdigit(), proc.stderr.read() if proc.stderr else ""
+        reply_id = int(line)
+        with Store.open() as store:
+            assert store.recover_interrupted() == 0
+            assert store.message(reply_id).status == "streaming"
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    with Store.open() as store:
+        assert store.recover_interrupted() == 1
+        m = store.message(reply_id)
+        assert (m.status, m.text) == ("interrupted", "Still thinking")
 
 
 def test_delete_message_removes_its_subtree_and_keeps_the_rest(tmp_path) -> None:

@@ -22,6 +22,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 from askshot.core import estimate
 from askshot.core.errors import HistoryError
 from askshot.core.history import search as fts
+from askshot.core.history import writers
 from askshot.core.history.context import build_context
 from askshot.core.history.db import DB_NAME, Connections
 from askshot.core.history.records import (
@@ -277,8 +278,9 @@ class Store:
             self._check_parent(conn, conversation_id, parent_id)
             cur = conn.execute(
                 "INSERT INTO messages (conversation_id, parent_id, role, text, model, effort,"
-                " status, created_at) VALUES (?, ?, 'assistant', '', ?, ?, 'streaming', ?)",
-                (conversation_id, parent_id, model, effort, now),
+                " status, created_at, writer) VALUES (?, ?, 'assistant', '', ?, ?, 'streaming',"
+                " ?, ?)",
+                (conversation_id, parent_id, model, effort, now, writers.this_process()),
             )
             message_id = cur.lastrowid
             assert message_id is not None
@@ -402,14 +404,24 @@ class Store:
         return float(row[0])
 
     @_guarded
-    def recover_interrupted(self) -> int:
-        """At start-up: answers left 'streaming' by a crash or kill become 'interrupted', their
-        text kept. Returns how many."""
-        cur = self._conn().execute(
-            "UPDATE messages SET status = 'interrupted', error = coalesce(error, ?)"
-            " WHERE status = 'streaming'",
-            (INTERRUPTED_NOTE,),
+    def recover_interrupted(self, alive: Callable[[str], bool] = writers.is_alive) -> int:
+        """At start-up: answers left 'streaming' by a process that is gone (a crash, a kill)
+        become 'interrupted', their text kept; answers another process is still streaming are
+        left alone. `alive(writer)` judges a writer token. Returns how many were recovered."""
+        rows = (
+            self._conn()
+            .execute("SELECT id, writer FROM messages WHERE status = 'streaming'")
+            .fetchall()
         )
+        gone = [mid for mid, writer in rows if writer is None or not alive(writer)]
+        if not gone:
+            return 0
+        with self._write() as conn:
+            cur = conn.executemany(
+                "UPDATE messages SET status = 'interrupted', error = coalesce(error, ?)"
+                " WHERE id = ? AND status = 'streaming'",
+                [(INTERRUPTED_NOTE, mid) for mid in gone],
+            )
         return cur.rowcount
 
     @_guarded
