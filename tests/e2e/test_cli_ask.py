@@ -267,3 +267,16 @@ def test_openai_base_url_does_not_redirect_a_custom_server(tmp_path: Path) -> No
         assert r.stdout == "from the saved server\n"
         assert len(saved.chat_requests) == 1 and not elsewhere.requests
         assert "authorization" not in {k.lower() for k in saved.chat_requests[0].headers}
+
+
+def test_an_error_inside_an_openrouter_stream_says_what_the_provider_said(server) -> None:
+    bad = fs.chunk(finish_reason="error")
+    bad["choices"][0]["error"] = {"code": 429, "message": "Rate limit exceeded upstream: try later"}
+    server.enqueue(fs.Reply(steps=[fs.data(fs.chunk("Half an ")), fs.data(bad)]))
+    r = askshot("ask", "q", "--json", env=cli_env(server))
+    assert r.returncode == 1
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert lines[0] == {"type": "delta", "text": "Half an "}
+    assert lines[-1]["type"] == "error"
+    assert "Rate limit exceeded upstream: try later" in lines[-1]["message"]
+    assert "Rate limit exceeded upstream" in r.stderr

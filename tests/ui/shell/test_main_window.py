@@ -573,3 +573,16 @@ def test_a_window_started_while_another_process_streams_reports_nothing_cut_off(
     finally:
         child.kill()
         child.communicate()
+
+
+def test_an_error_inside_the_stream_shows_what_the_provider_said(qtbot, window, server) -> None:
+    bad = fs.chunk(finish_reason="error")
+    bad["choices"][0]["error"] = {"code": 502, "message": "Provider returned error: overloaded"}
+    server.enqueue(fs.Reply(steps=[fs.data(fs.chunk("So far ")), fs.data(bad)]))
+    send(qtbot, window, "hello")
+    idle(qtbot, window)
+    text = window.view.toPlainText()
+    assert "So far" in text and "Provider returned error: overloaded" in text
+    reply = window.store.message(window.chat.leaf_id)
+    assert (reply.status, reply.text) == ("failed", "So far ")
+    assert "Provider returned error: overloaded" in (reply.error or "")

@@ -251,6 +251,35 @@ def test_finish_reason_error_is_an_error(client, server) -> None:
         collect(client, ep(server), ask())
 
 
+def openrouter_choice_error(message: str, code: int = 502) -> dict[str, object]:
+    """OpenRouter's mid-stream failure: the choice ends with finish_reason "error" and carries
+    the provider's error object (https://openrouter.ai/docs/api-reference/streaming)."""
+    out = fs.chunk(finish_reason="error")
+    out["choices"][0]["error"] = {"code": code, "message": message}
+    return out
+
+
+def test_the_provider_message_of_an_error_inside_a_choice_is_kept(client, server) -> None:
+    leaked = "sk-or-v1-0123456789abcdef0123"
+    server.enqueue(
+        fs.Reply(
+            steps=[
+                fs.data(fs.chunk("partial ")),
+                fs.data(openrouter_choice_error(f"Upstream timed out (key {leaked})")),
+            ]
+        )
+    )
+    got: list[object] = []
+    with pytest.raises(errors.StreamError) as info:
+        for e in client.stream(ep(server, "openrouter"), ask()):
+            got.append(e)
+    assert text_of(got) == "partial "
+    assert "Upstream timed out" in info.value.message
+    assert leaked not in info.value.message and KEY not in info.value.message
+    assert info.value.code == "502"
+    assert len(server.chat_requests) == 1, "no retry after text was produced"
+
+
 def test_dropped_connection_mid_answer_keeps_partial(client, server) -> None:
     server.enqueue(fs.Reply(steps=[fs.data(fs.chunk("part")), fs.sleep(0.05), fs.DISCONNECT]))
     got: list[object] = []

@@ -252,12 +252,15 @@ def _events_from_chunks(
             if isinstance(content, str) and content:
                 got_text = True
                 yield Delta(content)
+            if choice.get("error"):  # OpenRouter: the provider failed mid-answer, and says why
+                raise error_from_payload(choice["error"], endpoint, request.model)
             reason = choice.get("finish_reason")
             if reason:
                 finish_reason = str(reason)
                 if finish_reason == "error":
                     raise errors.StreamError(
-                        f"{endpoint.host} reported an error before the answer was finished."
+                        f"{endpoint.host} reported an error before the answer was finished, "
+                        "without saying which."
                     )
         raw_usage = obj.get("usage")
         if isinstance(raw_usage, dict):

@@ -104,13 +104,15 @@ def error_from_response(
 
 
 def error_from_payload(payload: Any, endpoint: Endpoint, model: str) -> errors.ApiError:
-    """An `error` object that arrived inside a 200 stream."""
+    """An `error` object that arrived inside a 200 stream (top-level, or in a choice as
+    OpenRouter sends it). The sentence always carries what the provider said, keys scrubbed:
+    mid-answer, that is the only account of what went wrong."""
     message, code, type_ = _error_fields({"error": payload})
     status = int(code) if code is not None and code.isdigit() else None
     err = _classify(status, message, code, type_, endpoint, model, retry_after=None)
+    server = _short(message, endpoint.api_key or "")
     if type(err) in (errors.BadRequest, errors.ServerError, errors.ApiError):
         # Not one of the specific kinds: it is an error reported mid-answer.
-        server = _short(message, endpoint.api_key or "")
         detail = f": {server}" if server else "."
         return errors.StreamError(
             f"{endpoint.host} reported an error during the answer{detail}",
@@ -119,6 +121,9 @@ def error_from_payload(payload: Any, endpoint: Endpoint, model: str) -> errors.A
             type_=type_,
             server_message=server or None,
         )
+    if server and server not in err.message:
+        err.message = f"{err.message} The server said: {server}"
+        err.args = (err.message,)
     return err
 
 
