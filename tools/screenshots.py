@@ -125,7 +125,7 @@ def main() -> None:
         pump(0.3)
         w.grab().save(str(out / "error.png"))
 
-        dialog = SettingsDialog(w.services, w.client(), w)
+        dialog = SettingsDialog(w.services, w.client, w)
         dialog.show()
         pump(0.5)
         dialog.grab().save(str(out / "settings.png"))

@@ -280,3 +280,31 @@ def test_an_error_inside_an_openrouter_stream_says_what_the_provider_said(server
     assert lines[-1]["type"] == "error"
     assert "Rate limit exceeded upstream: try later" in lines[-1]["message"]
     assert "Rate limit exceeded upstream" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("SSL_CERT_FILE", "/nonexistent/ca.pem", "SSL_CERT_FILE"),
+        ("SSL_CERT_FILE", "__not_pem__", "SSL_CERT_FILE"),
+        ("HTTPS_PROXY", "bogus://proxy:8080", "HTTPS_PROXY"),
+        ("HTTPS_PROXY", "http://user:hunter2@[::1:8080", "HTTPS_PROXY"),
+    ],
+)
+def test_a_broken_tls_or_proxy_setting_gets_a_sentence_and_a_prompt_exit(
+    server, tmp_path: Path, variable: str, value: str, named: str
+) -> None:
+    if value == "__not_pem__":
+        value = str(tmp_path / "ca.pem")
+        Path(value).write_text("this is not a certificate\n")
+    env = cli_env(server, **{variable: value})
+    env.pop("NO_PROXY", None)
+    started = time.monotonic()
+    r = askshot("ask", "q", env=env, timeout=20)  # with the history on, as a user runs it
+    assert time.monotonic() - started < 15
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("askshot: ") and named in lines[0], r.stderr
+    assert "hunter2" not in r.stderr  # a proxy password is never shown
+    assert not server.requests

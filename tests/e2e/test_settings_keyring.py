@@ -38,7 +38,7 @@ def test_dialog_saves_the_key_into_secret_service(
     services = Services.create()
     services.keys = KeyStore(backend=SecretService.Keyring())
     with ChatClient() as client:
-        dialog = SettingsDialog(services, client)
+        dialog = SettingsDialog(services, lambda: client)
         qtbot.addWidget(dialog)
         dialog.show()
         assert "Secret Service (GNOME Keyring)" in dialog.key_source.text()
@@ -58,7 +58,7 @@ def test_dialog_saves_the_key_into_secret_service(
         leaks = [p for p in askshot_home.rglob("*") if p.is_file() and KEY in p.read_text("utf-8")]
         assert leaks == []
 
-        again = SettingsDialog(services, client)
+        again = SettingsDialog(services, lambda: client)
         qtbot.addWidget(again)
         assert again.key_source.text() == "The key is stored in Secret Service (GNOME Keyring)."
         assert again.remove_key_button.isEnabled()

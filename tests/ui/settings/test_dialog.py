@@ -44,7 +44,7 @@ STORED = "sk-stored-key-9876543210zyxwvuTS"
 
 
 def open_dialog(qtbot, services: Services, client: ChatClient) -> SettingsDialog:
-    dialog = SettingsDialog(services, client)
+    dialog = SettingsDialog(services, lambda: client)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -460,7 +460,7 @@ def test_closing_while_testing_neither_crashes_nor_leaks_a_thread(
     at_server.models_reply = fs.Reply(
         header_delay=0.5, headers={"Content-Type": "application/json"}, body=b'{"data": []}'
     )
-    dialog = SettingsDialog(services, client)
+    dialog = SettingsDialog(services, lambda: client)
     dialog.show()
     qtbot.keyClicks(dialog.key_field.edit, KEY)
     click(qtbot, dialog.test_button)

@@ -31,7 +31,7 @@ def at_server(server: fs.FakeServer, monkeypatch: pytest.MonkeyPatch) -> fs.Fake
 
 
 def open_panel(qtbot, services: Services, client: ChatClient) -> FirstRunPanel:
-    panel = FirstRunPanel(services, client)
+    panel = FirstRunPanel(services, lambda: client)
     qtbot.addWidget(panel)
     panel.resize(760, 620)
     panel.show()

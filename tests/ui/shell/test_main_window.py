@@ -586,3 +586,20 @@ def test_an_error_inside_the_stream_shows_what_the_provider_said(qtbot, window, 
     reply = window.store.message(window.chat.leaf_id)
     assert (reply.status, reply.text) == ("failed", "So far ")
     assert "Provider returned error: overloaded" in (reply.error or "")
+
+
+def test_a_broken_certificate_setting_is_said_in_the_window_and_keeps_the_question(
+    qtbot, env, server, monkeypatch
+) -> None:
+    """SSL_CERT_FILE naming a missing file: a sentence in the window, nothing sent or saved,
+    the typed question still in the message box (the window makes its own client)."""
+    monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent/bundle.pem")
+    w = MainWindow(Services.create())
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.is_ready)
+    send(qtbot, w, "still here?")
+    assert "SSL_CERT_FILE names /nonexistent/bundle.pem" in w.view.toPlainText()
+    assert w.composer.text() == "still here?"
+    assert not server.requests and w.chat.conversation_id is None
+    w.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +19,12 @@ from typing import TYPE_CHECKING, Any
 from askshot import __version__
 from askshot.core import errors
 from askshot.core.errors import Cancelled
-from askshot.core.llm.errors import error_from_payload, error_from_response, transport_error
+from askshot.core.llm.errors import (
+    error_from_payload,
+    error_from_response,
+    setup_error,
+    transport_error,
+)
 from askshot.core.llm.pump import CancelToken, Pump, auth_headers
 from askshot.core.llm.sse import SSEDecoder
 from askshot.core.providers import model as model_info
@@ -94,14 +100,21 @@ class ChatClient:
         retry: RetryPolicy | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        """Raises SetupError with a sentence when the environment's TLS or proxy settings
+        (SSL_CERT_FILE, HTTPS_PROXY, ...) make a client impossible."""
         import httpx
 
-        self._http = http or httpx.Client(
-            http2=True,
-            follow_redirects=False,
-            headers={"User-Agent": f"askshot/{__version__}"},
-            limits=httpx.Limits(max_connections=10, max_keepalive_connections=4),
-        )
+        if http is None:
+            try:
+                http = httpx.Client(
+                    http2=True,
+                    follow_redirects=False,
+                    headers={"User-Agent": f"askshot/{__version__}"},
+                    limits=httpx.Limits(max_connections=10, max_keepalive_connections=4),
+                )
+            except (OSError, ValueError, ImportError, httpx.InvalidURL) as exc:
+                raise setup_error(exc, os.environ) from None
+        self._http = http
         self._retry = retry or RetryPolicy()
         self._rng = rng or random.Random()
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -229,3 +231,51 @@ def transport_error(
         f"The connection to {host} dropped before the answer was complete. "
         "The text so far is kept; try again."
     )
+
+
+_PROXY_VARIABLES = (
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+)
+_PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+_USERINFO = re.compile(r"(?<=//)[^/@]*@")
+
+
+def setup_error(exc: BaseException, env: Mapping[str, str]) -> errors.SetupError:
+    """The sentence for a client that cannot be made: a certificate bundle that is missing or
+    unreadable (SSL_CERT_FILE), or a proxy variable that is not a usable proxy URL. A proxy's
+    user and password are never repeated."""
+    cert = env.get("SSL_CERT_FILE", "").strip()
+    if cert and isinstance(exc, OSError):  # ssl.SSLError is an OSError too
+        if not os.path.exists(cert):
+            why = "which does not exist"
+        elif os.path.isdir(cert):
+            why = "which is a folder, not a certificate file"
+        else:
+            why = "which is not a certificate bundle Askshot can read"
+        return errors.SetupError(
+            f"SSL_CERT_FILE names {cert}, {why}. Point it at a PEM certificate bundle or unset "
+            "it, then try again."
+        )
+    for name in _PROXY_VARIABLES:
+        value = env.get(name, "").strip()
+        if not value:
+            continue
+        shown = _USERINFO.sub("…@", value)
+        scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+        if scheme and scheme not in _PROXY_SCHEMES:
+            why = f"{scheme}:// is not a proxy scheme Askshot knows (http, https, socks5)"
+        elif isinstance(exc, ImportError):
+            why = "a SOCKS proxy needs the socksio package (pip install 'httpx[socks]')"
+        else:
+            why = "it is not a valid proxy URL"
+        return errors.SetupError(
+            f"The proxy setting {name}={shown} cannot be used: {why}. "
+            "Fix it or unset it, then try again."
+        )
+    detail = errors.scrub(_USERINFO.sub("…@", str(exc)) or type(exc).__name__)
+    return errors.SetupError(f"Askshot could not set up its network connection: {detail}.")

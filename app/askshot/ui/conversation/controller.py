@@ -138,8 +138,12 @@ class ConversationController(QObject):
             return False
         try:
             endpoint = self.services.endpoint()
+            client = self._client()
         except errors.CredentialError as exc:
             self.needKey.emit(exc.message)
+            return False
+        except errors.SetupError as exc:  # e.g. SSL_CERT_FILE names a missing file
+            self.view.add_notice(exc.message, error=True)
             return False
         parent = self.leaf_id
         editing = self.edit_parent is not None
@@ -169,7 +173,7 @@ class ConversationController(QObject):
         except HistoryError as exc:
             self.view.add_notice(exc.message, error=True)
         self.conversationChanged.emit(self.conversation_id)
-        self._start(exchange, endpoint)
+        self._start(exchange, client, endpoint)
         return True
 
     def regenerate(self, message_id: int) -> None:
@@ -184,6 +188,7 @@ class ConversationController(QObject):
             if question_id is None:
                 return
             endpoint = self.services.endpoint()
+            client = self._client()
             exchange = Exchange.regenerate(
                 self.store, self._ask(*self._choice()), self.conversation_id, question_id
             )
@@ -191,18 +196,18 @@ class ConversationController(QObject):
         except errors.CredentialError as exc:
             self.needKey.emit(exc.message)
             return
-        except HistoryError as exc:
+        except (HistoryError, errors.SetupError) as exc:
             self.view.add_notice(exc.message, error=True)
             return
-        self._start(exchange, endpoint)
+        self._start(exchange, client, endpoint)
 
-    def _start(self, exchange: Exchange, endpoint: Endpoint) -> None:
+    def _start(self, exchange: Exchange, client: ChatClient, endpoint: Endpoint) -> None:
         self.leaf_id = exchange.reply_id
         a = exchange.ask_with
         header = a.model + (f" · {a.sent_effort}" if a.sent_effort else "")
         self._renderer = self.view.begin_reply(None, header=header)
         worker = StreamWorker(
-            self._client(),
+            client,
             endpoint,
             exchange,
             Timeouts(read=self.services.settings.timeout_s),

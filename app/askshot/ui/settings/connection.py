@@ -5,7 +5,7 @@ itself runs through worker.run_in_background).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
@@ -74,9 +74,9 @@ class ConnectionTest(QObject):
     failed = Signal(object)
     finished = Signal()
 
-    def __init__(self, client: ChatClient, parent: QObject | None = None) -> None:
+    def __init__(self, client: Callable[[], ChatClient], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._client = client
+        self._client = client  # made on first use: a broken TLS setting is said there
         self._call: BackgroundCall[list[str]] | None = None
 
     @property
@@ -97,7 +97,7 @@ class ConnectionTest(QObject):
         if problem:
             raise AskshotError(problem)
         endpoint = endpoint_for(env, keys, provider_id, base_url, typed_key)
-        client = self._client
+        client = self._client()
         self._call = run_in_background(
             lambda: client.list_models(endpoint),
             self._on_models,

@@ -9,6 +9,7 @@ a test finds are offered in the dialog's model box and, through `modelsFound`, i
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -58,7 +59,10 @@ class SettingsDialog(QDialog):
     modelsFound = Signal(list)  # list[str]: the models a connection test found
 
     def __init__(
-        self, services: Services, client: ChatClient, parent: QWidget | None = None
+        self,
+        services: Services,
+        client: Callable[[], ChatClient],
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services

@@ -10,6 +10,7 @@ and the panel says so and waits for "Continue" before it emits `completed()`.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
@@ -44,7 +45,10 @@ class FirstRunPanel(QWidget):
     modelsFound = Signal(list)  # list[str]: the models the key check found
 
     def __init__(
-        self, services: Services, client: ChatClient, parent: QWidget | None = None
+        self,
+        services: Services,
+        client: Callable[[], ChatClient],
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services

@@ -465,7 +465,7 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from askshot.ui.settings.dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.services, self.client(), self)
+        dialog = SettingsDialog(self.services, self.client, self)
         dialog.settingsChanged.connect(self.apply_settings)
         dialog.modelsFound.connect(self.composer.set_models)
         dialog.exec()
@@ -492,7 +492,7 @@ class MainWindow(QMainWindow):
         from askshot.ui.settings.first_run import FirstRunPanel
 
         if self.first_run is None:
-            self.first_run = FirstRunPanel(self.services, self.client(), self.stack)
+            self.first_run = FirstRunPanel(self.services, self.client, self.stack)
             self.first_run.completed.connect(self._first_run_done)
             self.first_run.modelsFound.connect(self.composer.set_models)
             self.stack.addWidget(self.first_run)
