@@ -68,11 +68,29 @@ def test_search_shows_highlighted_snippets_and_opens_the_hit(qtbot, sidebar, sto
 
 
 def test_hostile_search_text_is_safe(qtbot, sidebar, store) -> None:
-    add(store, "quotes", 'He said "hi" -- and * left')
+    """FTS syntax and markup typed into the search box neither fail nor reach the list as
+    markup: each query finds what its words say, or says there are no matches."""
+    add(store, "quotes", 'He said "hi" -- and * left <b>x</b>')
+    failures: list[str] = []
+    sidebar.failed.connect(failures.append)
     sidebar.refresh()
-    for q in ['"', "*", "-", 'said "hi', "AND OR NOT", "<b>x</b>"]:
-        sidebar.search.setText(q)
+
+    def shown(query: str) -> list[str]:
+        sidebar.search.setText(query)
         sidebar.refresh()
+        out = []
+        for i in range(sidebar.list.count()):
+            label = sidebar.list.itemWidget(sidebar.list.item(i))
+            out.append(label.text() if isinstance(label, QLabel) else sidebar.list.item(i).text())
+        return out
+
+    for query in ['"', "*", "-", "AND OR NOT", "(", "NEAR("]:
+        assert shown(query) in (["No matches"], [])  # nothing to search for, or nothing found
+    found = shown('said "hi')
+    assert len(found) == 1 and "<b>said</b>" in found[0] and "<b>hi</b>" in found[0]
+    markup = shown("<b>x</b>")
+    assert len(markup) == 1 and "&lt;" in markup[0] and "&gt;" in markup[0]  # escaped text
+    assert failures == []
 
 
 def test_rename_and_pin(qtbot, sidebar, store) -> None:
