@@ -3,6 +3,10 @@ conversation) against the loopback test server and a real history file."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -20,6 +24,7 @@ from PySide6.QtWidgets import (
 from askshot.core.history import Store
 from askshot.ui.shell.main_window import MainWindow
 from askshot.ui.shell.services import Services
+from tests.helpers import ROOT
 from tests.helpers import fakeserver as fs
 
 KEY = "sk-test-window-0123456789"
@@ -308,16 +313,9 @@ def test_delete_message(qtbot, window, server) -> None:
     assert [m.text for m in stored(window)] == ["q1", "one", "q2"]
 
 
-def crashed_writer(setup: str) -> int:
-    """Run `setup` (defines c and q) in another process that begins a reply to q, saves
-    "half of it" and is killed (SIGKILL); return the reply's id."""
-    import os
-    import signal
-    import subprocess
-    import sys
-
-    from tests.helpers import ROOT
-
+def writer_process(setup: str) -> tuple[subprocess.Popen[str], int]:
+    """Another Askshot process that runs `setup` (defining c and q), begins a reply to q, saves
+    "half of it" and keeps streaming until its stdin closes; returns it and the reply's id."""
     code = (
         "import sys\n"
         "from askshot.core.history import Store\n"
@@ -336,7 +334,12 @@ def crashed_writer(setup: str) -> int:
         env=dict(os.environ, PYTHONPATH=str(ROOT)),
     )
     assert child.stdout is not None
-    reply_id = int(child.stdout.readline())
+    return child, int(child.stdout.readline())
+
+
+def crashed_writer(setup: str) -> int:
+    """A writer_process killed with SIGKILL; returns the id of the reply it left streaming."""
+    child, reply_id = writer_process(setup)
     child.send_signal(signal.SIGKILL)
     child.communicate(timeout=10)
     return reply_id
@@ -540,32 +543,8 @@ def test_regenerate_says_when_old_turns_were_left_out(qtbot, window, server) -> 
 def test_a_window_started_while_another_process_streams_reports_nothing_cut_off(
     qtbot, env, client
 ) -> None:
-    import os
-    import subprocess
-    import sys
-
-    from tests.helpers import ROOT
-
-    code = (
-        "import sys\n"
-        "from askshot.core.history import Store\n"
-        "s = Store.open()\n"
-        "c = s.create_conversation()\n"
-        "r = s.begin_reply(c, s.add_user_message(c, 'q'), 'o4-mini')\n"
-        "s.update_reply_text(r, 'thinking out loud')\n"
-        "print(r, flush=True)\n"
-        "sys.stdin.readline()\n"
-    )
-    child = subprocess.Popen(
-        [sys.executable, "-c", code],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-    )
+    child, reply_id = writer_process("c = s.create_conversation(); q = s.add_user_message(c, 'q')")
     try:
-        assert child.stdout is not None
-        reply_id = int(child.stdout.readline())
         w = make_window(qtbot, client)
         assert "cut off" not in w.view.toPlainText()
         assert w.store.message(reply_id).status == "streaming"

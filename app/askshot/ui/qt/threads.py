@@ -34,7 +34,26 @@ def _bug(exc: BaseException) -> errors.AskshotError:
     return errors.AskshotError(f"Something went wrong inside Askshot: {exc!r}")
 
 
-class StreamWorker(QObject):
+class _Threaded(QObject):
+    """A QObject whose work runs on one Python thread (`_run`), started once."""
+
+    def __init__(self, parent: QObject | None, name: str, *, daemon: bool = False) -> None:
+        super().__init__(parent)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=daemon)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def join(self, timeout: float = 5.0) -> None:
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+
+class StreamWorker(_Threaded):
     """One answer. Create, connect the signals, `start()`; `stop()` cancels at once, also while
     the model is silent. When `ended` fires, the history has recorded how the answer ended."""
 
@@ -54,7 +73,7 @@ class StreamWorker(QObject):
         timeouts: Timeouts,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(parent, "askshot-stream")
         self._client = client
         self._endpoint = endpoint
         self.exchange = exchange
@@ -63,7 +82,6 @@ class StreamWorker(QObject):
         self._lock = threading.Lock()
         self._buffer: list[str] = []
         self._pending = False
-        self._thread = threading.Thread(target=self._run, name="askshot-stream")
         self.started_at = 0.0
 
     def start(self) -> None:
@@ -72,14 +90,6 @@ class StreamWorker(QObject):
 
     def stop(self) -> None:
         self._cancel.cancel()
-
-    def join(self, timeout: float = 5.0) -> None:
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
 
     def take_text(self) -> str:
         with self._lock:
@@ -119,7 +129,7 @@ class StreamWorker(QObject):
             self.ended.emit()
 
 
-class BackgroundCall(QObject, Generic[T]):
+class BackgroundCall(_Threaded, Generic[T]):
     """Run a short blocking core call off the GUI thread, then `on_success(result)` or
     `on_error(AskshotError)` on the GUI thread. Keep a reference until `finished` fires (or use
     `run_in_background`)."""
@@ -137,24 +147,15 @@ class BackgroundCall(QObject, Generic[T]):
         *,
         daemon: bool = False,
     ) -> None:
-        super().__init__(parent)
+        # daemon: quitting does not wait for it (a call that may wait on the user elsewhere)
+        super().__init__(parent, "askshot-call", daemon=daemon)
         self._fn = fn
         self._succeeded.connect(on_success)
         self._failed.connect(on_error)
-        # daemon: quitting does not wait for it (a call that may wait on the user elsewhere)
-        self._thread = threading.Thread(target=self._run, name="askshot-call", daemon=daemon)
 
     def start(self) -> BackgroundCall[T]:
         self._thread.start()
         return self
-
-    def join(self, timeout: float = 5.0) -> None:
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
 
     def _run(self) -> None:
         try:
