@@ -25,9 +25,10 @@ from askshot.cli._common import (
 )
 from askshot.cli.history import open_history, resolve_conversation
 from askshot.core import errors, providers
+from askshot.core.cancel import CancelToken
 from askshot.core.endpoint import resolve_endpoint
 from askshot.core.history import Store
-from askshot.core.llm.client import CancelToken, ChatClient
+from askshot.core.llm.client import ChatClient
 from askshot.core.session import Ask, Exchange, Prepared, Question
 from askshot.core.types import Delta, Endpoint, Finished, Retrying, Timeouts, Usage
 

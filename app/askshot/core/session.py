@@ -27,8 +27,6 @@ from typing import TYPE_CHECKING
 from askshot.core import errors, providers
 from askshot.core.errors import HistoryError
 from askshot.core.history import NewImage, ReplySaver, Status, Store
-from askshot.core.llm.client import ChatClient
-from askshot.core.llm.pump import CancelToken
 from askshot.core.types import (
     ChatRequest,
     Delta,
@@ -41,8 +39,10 @@ from askshot.core.types import (
     Usage,
 )
 
-if TYPE_CHECKING:  # Pillow loads with the first image, not with every question
+if TYPE_CHECKING:  # Pillow loads with the first image; the HTTP stack with the first question
+    from askshot.core.cancel import CancelToken
     from askshot.core.images import PreparedImage
+    from askshot.core.llm.client import ChatClient
 
 log = logging.getLogger("askshot.session")
 

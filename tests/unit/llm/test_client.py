@@ -13,7 +13,8 @@ import jsonschema
 import pytest
 
 from askshot.core import errors
-from askshot.core.llm.client import CancelToken, ChatClient, RetryPolicy, build_body
+from askshot.core.cancel import CancelToken
+from askshot.core.llm.client import ChatClient, RetryPolicy, build_body
 from askshot.core.types import (
     ChatRequest,
     Delta,

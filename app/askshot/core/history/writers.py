@@ -13,7 +13,6 @@ A token this machine cannot judge (another platform's) counts as gone.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import socket
 import sys
@@ -75,6 +74,8 @@ def _linux_start_ticks(pid: int) -> int | None:
 
 def _pid_alive(pid: int) -> bool:
     if sys.platform == "win32":
+        import ctypes  # Windows only: elsewhere it would only cost memory
+
         # os.kill(pid, 0) would end the process on Windows: ask the kernel instead.
         query_limited_information, still_active = 0x1000, 259
         kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from askshot import __version__
 from askshot.core import errors
+from askshot.core.cancel import CancelToken
 from askshot.core.errors import Cancelled
 from askshot.core.llm.errors import (
     error_from_payload,
@@ -25,7 +26,7 @@ from askshot.core.llm.errors import (
     setup_error,
     transport_error,
 )
-from askshot.core.llm.pump import CancelToken, Pump, auth_headers
+from askshot.core.llm.pump import Pump, auth_headers
 from askshot.core.llm.sse import SSEDecoder
 from askshot.core.providers import model as model_info
 from askshot.core.providers import wire_model_id

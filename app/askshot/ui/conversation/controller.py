@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
@@ -19,14 +20,16 @@ from PySide6.QtGui import QGuiApplication
 from askshot.core import errors
 from askshot.core.errors import HistoryError
 from askshot.core.history import Store, StoredMessage
-from askshot.core.images import PreparedImage
-from askshot.core.llm.client import ChatClient
 from askshot.core.session import Ask, Exchange, Question
 from askshot.core.types import Effort, Endpoint, Timeouts
 from askshot.ui.conversation.renderer import ReplyRenderer
 from askshot.ui.conversation.view import ConversationView
 from askshot.ui.qt.threads import StreamWorker
 from askshot.ui.shell.services import Services
+
+if TYPE_CHECKING:  # the HTTP stack loads with the first question, not with the window
+    from askshot.core.images import PreparedImage
+    from askshot.core.llm.client import ChatClient
 
 # Runs the action once the API key is at hand and says whether it is already (see KeyGate).
 KeyGateFn = Callable[[Callable[[], None]], bool]

@@ -3,7 +3,8 @@
 With automatic collection on, a collection can start on any thread that allocates (a stream
 worker, an image job) and free Qt widgets caught in reference cycles there; PySide then deletes
 them off the GUI thread and may crash. So automatic collection is switched off and a GUI-thread
-timer collects instead (the approach calibre and pyqtgraph take).
+timer collects instead (the approach calibre and pyqtgraph take). The same timer drops the
+module sources PySide's import hook leaves in linecache (see compat.drop_source_cache).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import gc
 
 from PySide6.QtCore import QObject, QTimer
+
+from askshot.ui.qt.compat import drop_source_cache
 
 
 class GuiThreadGarbageCollector(QObject):
@@ -25,6 +28,7 @@ class GuiThreadGarbageCollector(QObject):
 
     def check(self) -> None:
         """Collect the generations whose allocation counts passed their thresholds."""
+        drop_source_cache()
         c0, c1, c2 = gc.get_count()
         t0, t1, t2 = self._threshold
         if c0 > t0:

@@ -15,14 +15,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from askshot.core import errors
-from askshot.core.llm.client import CancelToken, ChatClient
+from askshot.core.cancel import CancelToken
 from askshot.core.session import Exchange, Prepared
 from askshot.core.types import Delta, Endpoint, Finished, Retrying, Timeouts, Usage
+
+if TYPE_CHECKING:  # the HTTP stack loads with the first question, not with the window
+    from askshot.core.llm.client import ChatClient
 
 log = logging.getLogger("askshot.worker")
 

@@ -29,6 +29,7 @@ from askshot.core import providers
 from askshot.core.errors import HistoryError
 from askshot.ui.composer.panel import ComposerPanel
 from askshot.ui.composer.presets import PresetBar
+from askshot.ui.qt.compat import drop_source_cache
 from askshot.ui.shell.services import Services
 
 # What the first paint does not need: imported for type checking here, loaded in `_build`.
@@ -262,6 +263,7 @@ class MainWindow(QMainWindow):
         side.conversationDeleted.connect(self._on_deleted)
         side.failed.connect(lambda text: view.add_notice(text, error=True))
         self._show_history()
+        drop_source_cache()  # what PySide's import hook read of the modules loaded just now
 
     def _open_store(self) -> Store:
         from askshot.core.history import Store
