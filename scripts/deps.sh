@@ -7,9 +7,11 @@ RUN_PACKAGES=(
   libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-randr0
   libxcb-xinerama0 libxcb-xkb1 fonts-dejavu-core
 )
-# What the tests add: a real X server and input, a real Secret Service, screenshots.
+# What the tests add: a real X server and input, a real Secret Service, screenshots, keyboard
+# layouts, the desktop-entry and AppStream validators, an XEmbed tray, GNOME's keybinding schema.
 TEST_PACKAGES=(
   xvfb xauth xdotool x11-utils imagemagick dbus dbus-x11 gnome-keyring libsecret-tools
+  x11-xkb-utils desktop-file-utils appstream trayer libglib2.0-bin gnome-settings-daemon-common
 )
 
 ensure_debian_packages() {

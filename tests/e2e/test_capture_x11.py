@@ -6,8 +6,6 @@ The portal backend is checked against a fake xdg-desktop-portal on a private D-B
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import time
@@ -17,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.xserver import XServer, xserver  # noqa: F401 - fixture
-from tests.helpers import ROOT
-from tests.helpers.dbus_config import BUS_CONFIG
+from tests.helpers import ROOT, dbus
 
 PATTERN = r"""
 import sys
@@ -235,80 +232,10 @@ def test_overlay_on_a_real_display_window_key_then_drag(
 # -- the portal backend, against a fake portal on a private bus -----------------------------------
 
 
-FAKE_PORTAL = r"""
-import sys
-from jeepney import DBusAddress, HeaderFields, MessageType, new_method_return, new_signal
-from jeepney.bus_messages import message_bus
-from jeepney.io.blocking import open_dbus_connection
-
-address, behaviour, uri = sys.argv[1], sys.argv[2], sys.argv[3]
-conn = open_dbus_connection(bus=address)
-conn.send_and_get_reply(message_bus.RequestName("org.freedesktop.portal.Desktop"))
-print("ready", flush=True)
-while True:
-    msg = conn.receive()
-    fields = msg.header.fields
-    if msg.header.message_type != MessageType.method_call:
-        continue
-    if fields.get(HeaderFields.member) != "Screenshot":
-        continue
-    parent, options = msg.body
-    sender = fields[HeaderFields.sender].lstrip(":").replace(".", "_")
-    handle = f"/org/freedesktop/portal/desktop/request/{sender}/{options['handle_token'][1]}"
-    assert options["interactive"] == ("b", False)
-    conn.send(new_method_return(msg, "o", (handle,)))
-    if behaviour == "silent":
-        continue
-    code = {"ok": 0, "cancel": 1, "deny": 2}[behaviour]
-    results = {"uri": ("s", uri)} if code == 0 else {}
-    request = DBusAddress(handle, interface="org.freedesktop.portal.Request")
-    conn.send(new_signal(request, "Response", "ua{sv}", (code, results)))
-"""
-
-
 @pytest.fixture
-def private_bus(tmp_path: Path) -> Iterator[str]:
-    if shutil.which("dbus-daemon") is None:
-        if os.environ.get("CI"):
-            pytest.fail("needs dbus-daemon (apt-get install dbus)", pytrace=False)
-        pytest.skip("needs dbus-daemon (apt-get install dbus)")
-    sock_dir = Path(tempfile_dir())
-    config = tmp_path / "bus.conf"
-    config.write_text(BUS_CONFIG.format(socket=sock_dir / "bus"))
-    bus = subprocess.Popen(
-        ["dbus-daemon", f"--config-file={config}", "--nofork", "--print-address=1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert bus.stdout is not None
-    address = bus.stdout.readline().strip()
-    bus.stdout.close()
-    try:
+def private_bus() -> Iterator[str]:
+    with dbus.private_bus() as address:
         yield address
-    finally:
-        bus.terminate()
-        bus.wait(timeout=10)
-        shutil.rmtree(sock_dir, ignore_errors=True)
-
-
-def tempfile_dir() -> str:
-    import tempfile
-
-    return tempfile.mkdtemp(prefix="askshot-bus-")  # unix socket paths must stay short
-
-
-def fake_portal(address: str, behaviour: str, uri: str, tmp_path: Path) -> subprocess.Popen[str]:
-    script = tmp_path / "portal.py"
-    script.write_text(FAKE_PORTAL)
-    proc = subprocess.Popen(
-        [sys.executable, str(script), address, behaviour, uri],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "ready"
-    return proc
 
 
 @pytest.mark.parametrize(
@@ -326,17 +253,14 @@ def test_portal_request(
     from askshot.platform.capture import CaptureError, request_portal_screenshot
 
     uri = (tmp_path / "shot.png").as_uri()
-    portal = fake_portal(private_bus, behaviour, uri, tmp_path)
     pumped: list[int] = []
-    try:
+    options = ("--screenshot", behaviour, "--uri", uri)
+    with dbus.fake_service("portal", private_bus, *options):
         if expected is None:
             assert request_portal_screenshot(bus=private_bus, timeout=10) == uri
         else:
             with pytest.raises(CaptureError, match=expected):
                 request_portal_screenshot(bus=private_bus, timeout=1, pump=lambda: pumped.append(1))
-    finally:
-        portal.terminate()
-        portal.communicate(timeout=10)
     if behaviour == "silent":
         assert pumped  # the caller's event loop kept running while it waited
 

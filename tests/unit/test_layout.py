@@ -22,5 +22,7 @@ def test_every_package_is_listed_for_installation() -> None:
 def test_resources_are_found_from_the_installed_package() -> None:
     from askshot.core.resources import resource
 
-    for name in ("send", "stop", "io.github.askshot.Askshot"):
+    for name in ("send", "stop"):
         assert resource("icons", f"{name}.svg").read_text(encoding="utf-8").count("<svg") == 1
+    app_icon = resource("icons", "hicolor", "scalable", "apps", "io.github.askshot.Askshot.svg")
+    assert app_icon.read_text(encoding="utf-8").count("<svg") == 1

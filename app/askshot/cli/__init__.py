@@ -1,4 +1,5 @@
-"""Headless commands: `askshot ask`, `askshot key`, `askshot history`. None of them loads Qt.
+"""Headless commands: `askshot ask`, `key`, `history`, `desktop`, `doctor`. None of them loads Qt
+(`doctor` does, when it is run, to describe the screens).
 
 Exit codes: 0 done; 1 API or network failure (the partial answer stays on stdout); 2 bad usage
 or bad input, nothing sent; 130 on Ctrl+C.
@@ -11,7 +12,7 @@ import os
 from collections.abc import Mapping
 
 from askshot import __version__
-from askshot.cli import ask, history, key
+from askshot.cli import ask, desktop, doctor, history, key
 from askshot.cli._common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -23,7 +24,13 @@ from askshot.cli._common import (
 )
 from askshot.core import errors
 
-COMMANDS = {"ask": ask.cmd_ask, "key": key.cmd_key, "history": history.cmd_history}
+COMMANDS = {
+    "ask": ask.cmd_ask,
+    "key": key.cmd_key,
+    "history": history.cmd_history,
+    "desktop": desktop.cmd_desktop,
+    "doctor": doctor.cmd_doctor,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,12 +38,16 @@ def build_parser() -> argparse.ArgumentParser:
         prog="askshot",
         description="Ask OpenAI's o4-mini (or any OpenAI-compatible model) about text and images. "
         "Run without a command to open the window.",
+        epilog="The window: askshot [--capture | --quick-ask | --new-chat | --background]. "
+        "A second start hands its command to the running Askshot.",
     )
     p.add_argument("--version", action="version", version=f"askshot {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     ask.add_parser(sub)
     key.add_parser(sub)
     history.add_parser(sub)
+    desktop.add_parser(sub)
+    doctor.add_parser(sub)
     return p
 
 

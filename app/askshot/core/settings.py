@@ -13,6 +13,7 @@ import errno
 import json
 import math
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -33,6 +34,17 @@ Theme = Literal["system", "light", "dark"]
 SendKey = Literal["enter", "ctrl+enter"]
 THEMES: tuple[Theme, ...] = ("system", "light", "dark")
 SEND_KEYS: tuple[SendKey, ...] = ("enter", "ctrl+enter")
+
+# The default global shortcut, per system, chosen knowingly (Qt's names: "Meta" is Super or the
+# Windows key, "Ctrl" is ⌘ on macOS). Ctrl+Shift+A stays the in-app shortcut: it is the IDEs'
+# "Find Action". Ctrl+Alt+letter would eat AltGr characters on Windows; Alt+Space is the window
+# menu; Super+Shift+A is free on GNOME, KDE and Windows; ⌘⇧Space on macOS.
+DEFAULT_HOTKEYS = {"linux": "Meta+Shift+A", "win32": "Meta+Shift+A", "darwin": "Ctrl+Shift+Space"}
+
+
+def default_hotkey(system: str = sys.platform) -> str:
+    return DEFAULT_HOTKEYS.get("linux" if system.startswith("linux") else system, "Meta+Shift+A")
+
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are a helpful assistant. The user shares screenshots of their screen and asks about "
@@ -63,6 +75,9 @@ class Settings:
     max_output_tokens: int | None = None
     timeout_s: float = 300.0  # longest wait for the next byte: o4-mini may think for minutes
     prompt_presets: list[tuple[str, str]] = field(default_factory=default_presets)
+    hotkey: str = field(default_factory=default_hotkey)  # the global shortcut; "" is off
+    hotkey_keycode: int | None = None  # X11: its keycode when bound (for non-Latin layouts)
+    close_to_tray: bool = True  # closing the window leaves Askshot in the tray (if there is one)
 
 
 def settings_path(paths: Paths) -> Path:
@@ -128,6 +143,14 @@ def _timeout(value: Any) -> float:
     return seconds
 
 
+def _keycode(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 8 <= value <= 255:
+        raise ValueError
+    return value
+
+
 def _presets(value: Any) -> list[tuple[str, str]]:
     if not isinstance(value, list):
         raise ValueError
@@ -152,6 +175,9 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "max_output_tokens": _max_tokens,
     "timeout_s": _timeout,
     "prompt_presets": _presets,
+    "hotkey": _str,
+    "hotkey_keycode": _keycode,
+    "close_to_tray": _bool,
 }
 
 

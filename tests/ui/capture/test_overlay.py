@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from askshot.platform.capture import Capture, CaptureError, ScreenShot
-from askshot.ui.capture.controller import CaptureController, OverlaySession, start_capture
+from askshot.ui.capture.controller import CaptureController, OverlaySession
 from askshot.ui.capture.overlay import RegionOverlay
 
 BLUE = QColor(0, 0, 255)
@@ -301,28 +301,3 @@ def test_controller_reports_a_failed_grab_and_restores(qtbot: QtBot) -> None:
     assert blocker.args == ["The desktop refused the screenshot."]
     assert main.isVisible()
     assert not ctl.active
-
-
-@RAISE
-def test_start_capture_calls_back_once(qtbot: QtBot) -> None:
-    ctl = CaptureController(grab=one_screen, settle_ms=0)
-    got: list[str] = []
-    start_capture(
-        [],
-        on_accepted=lambda image, rect: got.append(f"ok {rect.width()}x{rect.height()}"),
-        on_cancelled=lambda: got.append("cancelled"),
-        controller=ctl,
-    )
-    assert ctl.session is not None
-    overlay = ctl.session.overlays[0]
-    qtbot.addWidget(overlay)
-    qtbot.keyClick(overlay, Qt.Key.Key_Escape)
-    assert got == ["cancelled"]
-    start_capture([], "fullscreen", on_accepted=lambda i, r: got.append("second"), controller=ctl)
-    assert got == ["cancelled", "second"]
-    ctl.start([])  # nobody listens any more
-    assert ctl.session is not None
-    overlay = ctl.session.overlays[0]
-    qtbot.addWidget(overlay)
-    qtbot.keyClick(overlay, Qt.Key.Key_Escape)
-    assert got == ["cancelled", "second"]

@@ -12,7 +12,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from PySide6.QtCore import QCoreApplication, QEventLoop
 from PySide6.QtGui import QGuiApplication
@@ -31,9 +31,11 @@ from askshot.platform.capture.models import (
     to_rect,
     tr,
 )
+from askshot.platform.capture.order import backend_order
 from askshot.platform.capture.portal import grab_portal, request_portal_screenshot, split_desktop
 from askshot.platform.capture.qt import grab_qt
 from askshot.platform.capture.x11 import window_rects, x11_windows
+from askshot.platform.portal import PortalBus
 
 __all__ = [
     "Capture",
@@ -53,20 +55,6 @@ __all__ = [
     "to_rect",
     "x11_windows",
 ]
-
-
-def backend_order(
-    platform_name: str, env: Mapping[str, str], system: str = sys.platform
-) -> list[str]:
-    """The backends to try, best first. Qt cannot read a Wayland screen, only the portal can."""
-    if system in ("win32", "darwin"):
-        return ["qt"]
-    wayland = (
-        platform_name.startswith("wayland")
-        or env.get("XDG_SESSION_TYPE", "") == "wayland"
-        or bool(env.get("WAYLAND_DISPLAY"))
-    )
-    return ["portal"] if wayland else ["qt", "portal"]
 
 
 def default_settle_ms() -> int:
@@ -121,15 +109,17 @@ def capture_all(
     backends: Sequence[str] | None = None,
     settle_ms: int | None = None,
     permission: ScreenRecordingPermission | None = None,
+    portal: PortalBus | None = None,
 ) -> Capture:
     """Freeze every screen with the first backend that works, our own windows hidden meanwhile
-    (`hide`: these widgets' windows; None: all visible ones; empty: none)."""
+    (`hide`: these widgets' windows; None: all visible ones; empty: none). The portal backend
+    uses the app's shared `portal` connection when given."""
     if not isinstance(QGuiApplication.instance(), QGuiApplication):
         raise CaptureError(tr("Capturing the screen needs the Askshot window running."))
     order = list(backends or backend_order(QGuiApplication.platformName(), os.environ))
     grabbers: dict[str, Callable[[], list[ScreenShot]]] = {
         "qt": lambda: grab_qt(permission),
-        "portal": grab_portal,
+        "portal": lambda: grab_portal(portal=portal),
     }
     reasons: list[str] = []
     with hide_own_windows(hide, settle_ms=settle_ms):

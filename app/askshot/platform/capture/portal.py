@@ -1,47 +1,40 @@
 """The xdg-desktop-portal backend, the only way to read the screen on Wayland: the Screenshot
-interface over D-Bus (jeepney) returns one image of the whole desktop, split here per screen."""
+interface (on the app's registered PortalBus) returns one image of the whole desktop, split here
+per screen."""
 
 from __future__ import annotations
 
 import contextlib
-import secrets
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QRect, QUrl
 from PySide6.QtGui import QGuiApplication, QImage
 
+from askshot import APP_ID
 from askshot.core.errors import CaptureError
 from askshot.platform import geometry
 from askshot.platform.capture.models import ScreenShot, to_qrect, to_rect, tr
 from askshot.platform.geometry import Rect
+from askshot.platform.portal import PortalBus, PortalError, variant_value
 
 PORTAL_TIMEOUT_S = 30.0
-_PORTAL_BUS_NAME = "org.freedesktop.portal.Desktop"
-_PORTAL_PATH = "/org/freedesktop/portal/desktop"
-_REQUEST_PREFIX = "/org/freedesktop/portal/desktop/request"
 
 
 def request_portal_screenshot(
     *,
+    portal: PortalBus | None = None,
     bus: str = "SESSION",
     timeout: float = PORTAL_TIMEOUT_S,
     parent_window: str = "",
     pump: Callable[[], None] | None = None,
 ) -> str:
-    """Ask xdg-desktop-portal for a non-interactive screenshot; return its URI. `pump` runs
-    every few milliseconds while waiting (to keep processing Qt events)."""
-    try:
-        from jeepney import DBusAddress, HeaderFields, MatchRule, new_method_call
-        from jeepney.bus_messages import message_bus
-        from jeepney.io.blocking import open_dbus_connection
-        from jeepney.wrappers import DBusErrorResponse, unwrap_msg
-    except ImportError:
-        raise CaptureError(
-            tr("Screenshots on Wayland need the Python package jeepney: pip install jeepney.")
-        ) from None
+    """Ask xdg-desktop-portal for a non-interactive screenshot; return its URI. The request goes
+    through the app's shared, registered `portal` connection (the desktop keys the "allow
+    screenshots" grant to the app id), or a connection of its own on `bus`. `pump` runs every
+    few milliseconds while waiting (to keep processing Qt events)."""
     missing = CaptureError(
         tr(
             "On Wayland, screenshots go through xdg-desktop-portal, which is not running. "
@@ -55,56 +48,48 @@ def request_portal_screenshot(
             "happening, restart xdg-desktop-portal or log out and back in."
         ).format(round(timeout))
     )
+    own = portal is None
+    conn = portal if portal is not None else PortalBus(APP_ID, bus=bus)
     try:
-        conn = open_dbus_connection(bus=bus)
-    except Exception:  # no session bus, refused, bad address: all mean the same to the user
-        raise missing from None
-    with contextlib.closing(conn):
-        token = "askshot_" + secrets.token_hex(6)
-        rule = MatchRule(
-            type="signal",
-            interface="org.freedesktop.portal.Request",
-            member="Response",
-            path_namespace=_REQUEST_PREFIX,
-        )
-        portal = DBusAddress(
-            _PORTAL_PATH, bus_name=_PORTAL_BUS_NAME, interface="org.freedesktop.portal.Screenshot"
-        )
-        options = {
-            "handle_token": ("s", token),
-            "interactive": ("b", False),
-            "modal": ("b", False),
-        }
-        with conn.filter(rule) as queue:
-            try:
-                unwrap_msg(conn.send_and_get_reply(message_bus.AddMatch(rule), timeout=5))
-                call = new_method_call(portal, "Screenshot", "sa{sv}", (parent_window, options))
-                (handle,) = unwrap_msg(conn.send_and_get_reply(call, timeout=10))
-            except DBusErrorResponse as exc:
-                if "ServiceUnknown" in exc.name or "Unknown" in exc.name:
-                    raise missing from None
-                raise CaptureError(
-                    tr("The screenshot portal failed: {0}").format(exc.data or exc.name)
-                ) from None
-            except TimeoutError:
-                raise late from None
-            deadline = time.monotonic() + timeout
-            while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise late
-                try:
-                    msg = conn.recv_until_filtered(
-                        queue, timeout=min(remaining, 0.02) if pump else remaining
-                    )
-                except TimeoutError:
-                    if pump is not None:
-                        pump()
-                    continue
-                if msg.header.fields.get(HeaderFields.path) == handle:
-                    break
-    code, results = msg.body
-    uri = str(results.get("uri", ("s", ""))[1])
+        if not conn.open():
+            raise missing
+        answer: list[tuple[int, dict[str, Any]]] = []
+        try:
+            conn.request(
+                "org.freedesktop.portal.Screenshot",
+                "Screenshot",
+                "sa{sv}",
+                lambda token: (
+                    parent_window,
+                    {
+                        "handle_token": ("s", token),
+                        "interactive": ("b", False),
+                        "modal": ("b", False),
+                    },
+                ),
+                lambda code, results: answer.append((code, results)),
+            )
+        except PortalError as exc:
+            if "ServiceUnknown" in exc.name or "Unknown" in exc.name:
+                raise missing from None
+            raise CaptureError(
+                tr("The screenshot portal failed: {0}").format(exc.text or exc.name)
+            ) from None
+        except TimeoutError:
+            raise late from None
+        deadline = time.monotonic() + timeout
+        while not answer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise late
+            conn.poll(min(remaining, 0.02) if pump else remaining)
+            if pump is not None and not answer:
+                pump()
+    finally:
+        if own:
+            conn.close()
+    code, results = answer[0]
+    uri = str(variant_value(results.get("uri", "")))
     if code == 0 and uri:
         return uri
     if code == 1:
@@ -117,13 +102,15 @@ def request_portal_screenshot(
     )
 
 
-def grab_portal(timeout: float = PORTAL_TIMEOUT_S) -> list[ScreenShot]:
+def grab_portal(
+    timeout: float = PORTAL_TIMEOUT_S, portal: PortalBus | None = None
+) -> list[ScreenShot]:
     """One desktop image from the portal, split into the screens Qt knows."""
 
     def pump() -> None:
         QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents, 5)
 
-    uri = request_portal_screenshot(timeout=timeout, pump=pump)
+    uri = request_portal_screenshot(portal=portal, timeout=timeout, pump=pump)
     path = QUrl(uri).toLocalFile() or uri
     image = QImage(path)
     if image.isNull():

@@ -1,4 +1,4 @@
-"""Capture the screens and let the user pick an area: `CaptureController` (or `start_capture`)
+"""Capture the screens and let the user pick an area: `CaptureController`
 hides our windows, grabs every screen, opens an `OverlaySession` (one `RegionOverlay` per screen,
 one shared selection) and delivers `accepted(QImage, QRect)`, `cancelled()` or `failed(str)`.
 """
@@ -9,11 +9,12 @@ import contextlib
 from collections.abc import Callable, Iterable
 from typing import Literal
 
-from PySide6.QtCore import QObject, QRect, Qt, Signal, SignalInstance
+from PySide6.QtCore import QObject, QRect, Qt, Signal
 from PySide6.QtGui import QCursor, QImage
 from PySide6.QtWidgets import QWidget
 
 from askshot.platform.capture import Capture, CaptureError, capture_all, hide_own_windows
+from askshot.platform.portal import PortalBus
 from askshot.ui.capture.overlay import RegionOverlay, SelectionState, no_window_message
 
 CaptureMode = Literal["region", "fullscreen", "window", "last"]
@@ -86,9 +87,10 @@ class CaptureController(QObject):
         *,
         grab: Callable[[], Capture] | None = None,
         settle_ms: int | None = None,
+        portal: PortalBus | None = None,
     ) -> None:
         super().__init__(parent)
-        self._grab = grab if grab is not None else (lambda: capture_all(hide=()))
+        self._grab = grab if grab is not None else (lambda: capture_all(hide=(), portal=portal))
         self._settle_ms = settle_ms
         self.last_region: QRect | None = None
         self.session: OverlaySession | None = None
@@ -156,39 +158,3 @@ class CaptureController(QObject):
         self._end()
         self.cancelled.emit()
         self.finished.emit()
-
-
-def start_capture(
-    widgets_to_hide: Iterable[QWidget] | None = None,
-    mode: CaptureMode = "region",
-    *,
-    on_accepted: Callable[[QImage, QRect], None] | None = None,
-    on_cancelled: Callable[[], None] | None = None,
-    on_failed: Callable[[str], None] | None = None,
-    controller: CaptureController | None = None,
-    parent: QObject | None = None,
-) -> CaptureController:
-    """Capture and let the user choose; the callbacks fire once, for this capture only. Pass
-    the returned controller back in next time to keep "last area" working."""
-    ctl = controller if controller is not None else CaptureController(parent)
-    if ctl.active:
-        ctl.start(widgets_to_hide, mode)  # brings the running overlay forward
-        return ctl
-    links: list[tuple[SignalInstance, Callable[..., None]]] = []
-    for signal, slot in (
-        (ctl.accepted, on_accepted),
-        (ctl.cancelled, on_cancelled),
-        (ctl.failed, on_failed),
-    ):
-        if slot is not None:
-            signal.connect(slot)
-            links.append((signal, slot))
-
-    def unlink() -> None:
-        for signal, slot in links:
-            signal.disconnect(slot)
-        ctl.finished.disconnect(unlink)
-
-    ctl.finished.connect(unlink)
-    ctl.start(widgets_to_hide, mode)
-    return ctl

@@ -14,6 +14,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
+    from askshot.platform.portal import PortalBus
     from askshot.ui.capture.annotate import MarkupEditor
     from askshot.ui.capture.controller import CaptureController, CaptureMode
 
@@ -23,10 +24,16 @@ class ScreenshotFlow(QObject):
     failed = Signal(str)
     finished = Signal()  # accepted, cancelled or failed
 
-    def __init__(self, window: QWidget, hide: Callable[[], list[QWidget]]) -> None:
+    def __init__(
+        self,
+        window: QWidget,
+        hide: Callable[[], list[QWidget]],
+        portal: PortalBus | None = None,
+    ) -> None:
         super().__init__(window)
         self._window = window
         self._hide = hide
+        self._portal = portal
         self._controller: CaptureController | None = None
         self.editor: MarkupEditor | None = None
 
@@ -42,7 +49,7 @@ class ScreenshotFlow(QObject):
         if self._controller is None:
             from askshot.ui.capture.controller import CaptureController
 
-            self._controller = CaptureController(self)
+            self._controller = CaptureController(self, portal=self._portal)
             self._controller.accepted.connect(self._on_region)
             self._controller.failed.connect(self._on_failed)
             self._controller.cancelled.connect(self.finished)

@@ -13,6 +13,7 @@ keyboard selection; the capture controller opens one per screen.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QPoint, QRect, QRectF, Qt, Signal
@@ -33,6 +34,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from askshot.platform import geometry
 from askshot.platform.capture import Capture, CaptureError, to_qrect, to_rect
+
+log = logging.getLogger("askshot.capture")
 
 DIM = QColor(0, 0, 0, 110)
 ACCENT = QColor(61, 174, 233)
@@ -309,6 +312,7 @@ class RegionOverlay(QWidget):
         painter.end()
         if not self._painted:
             self._painted = True
+            log.info("overlay painted")  # bench/resident.py times the shortcut to this
             self.firstPainted.emit()
 
     # -- mouse ----------------------------------------------------------------------------------

@@ -46,6 +46,8 @@ from askshot.ui.settings.forms import (
     wrapped_label,
 )
 from askshot.ui.settings.presets_editor import PresetsEditor
+from askshot.ui.settings.shortcut_page import ShortcutPage
+from askshot.ui.shell.global_shortcut import GlobalShortcut
 from askshot.ui.shell.services import Services
 
 _DEFAULT_MODELS = ("o4-mini", "gpt-4o-mini")
@@ -63,6 +65,8 @@ class SettingsDialog(QDialog):
         services: Services,
         client: Callable[[], ChatClient],
         parent: QWidget | None = None,
+        *,
+        shortcut: GlobalShortcut | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services
@@ -91,6 +95,8 @@ class SettingsDialog(QDialog):
         self.reset_presets_button = self.presets_page.reset_button
         self.tabs.addTab(self.presets_page, self.tr("Presets"))
         self.tabs.addTab(self._general_page(), self.tr("General"))
+        self.shortcut_page = ShortcutPage(shortcut)
+        self.tabs.addTab(self.shortcut_page, self.tr("Shortcut"))
         self.error = wrapped_label(accessible_name=self.tr("Problem"))
         self.error.setStyleSheet(ERROR_STYLE)
         self.error.hide()
@@ -254,6 +260,7 @@ class SettingsDialog(QDialog):
         self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(s.theme)))
         self.send_key_combo.setCurrentIndex(max(0, self.send_key_combo.findData(s.send_key)))
         self.keep_screenshots.setChecked(s.keep_screenshots)
+        self.shortcut_page.load(s)
         self._show_provider()
         self._update_effort()
 
@@ -444,6 +451,7 @@ class SettingsDialog(QDialog):
             theme=self.theme_combo.currentData(),
             send_key=self.send_key_combo.currentData(),
             keep_screenshots=self.keep_screenshots.isChecked(),
+            close_to_tray=self.shortcut_page.close_to_tray.isChecked(),
             max_output_tokens=max_tokens or None,
             timeout_s=float(self.timeout_spin.value()),
             prompt_presets=presets,
@@ -481,7 +489,15 @@ class SettingsDialog(QDialog):
             self._update_key_source()
             self._fail(failure.message, self.key_field.edit)
             return
+        problem = self.shortcut_page.apply()
+        if problem is not None:
+            self._fail(problem, self.shortcut_page.autostart)
+            return
         super().accept()
+
+    def reject(self) -> None:
+        self.shortcut_page.revert()
+        super().reject()
 
     def _fail(self, message: str, widget: QWidget | None) -> None:
         self.error.setText(message)

@@ -128,6 +128,6 @@ def app_icon() -> QIcon:
     """The window and taskbar icon."""
     found = _cache.get("_app")
     if found is None:
-        svg = resource("icons", f"{APP_ID}.svg").read_bytes()
+        svg = resource("icons", "hicolor", "scalable", "apps", f"{APP_ID}.svg").read_bytes()
         found = _cache["_app"] = QIcon(SvgIconEngine(APP_ID, svg))
     return found

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     from askshot.ui.conversation.controller import ConversationController
     from askshot.ui.conversation.view import ConversationView
     from askshot.ui.settings.first_run import FirstRunPanel
+    from askshot.ui.shell.global_shortcut import GlobalShortcut
     from askshot.ui.shell.key_gate import KeyGate
     from askshot.ui.shell.sidebar import Sidebar
 
@@ -56,6 +59,7 @@ log = logging.getLogger("askshot.ui")
 
 class MainWindow(QMainWindow):
     ready = Signal()  # after the first paint: history, conversation view and shortcuts are up
+    hiddenToTray = Signal()  # closed while Askshot stays resident in the tray
 
     def __init__(
         self,
@@ -64,8 +68,10 @@ class MainWindow(QMainWindow):
         store: Store | None = None,
         *,
         dark: bool | None = None,
+        shortcut: GlobalShortcut | None = None,
     ) -> None:
         super().__init__()
+        self.shortcut = shortcut  # the global shortcut, for Settings (None outside the app)
         self._painted = False  # set by the first paint; heavier work waits for it
         self.is_ready = False  # set (and `ready` emitted) when that work is done
         self._closed = False
@@ -83,6 +89,8 @@ class MainWindow(QMainWindow):
         self._key_gate: KeyGate | None = None
         self._shots: ScreenshotFlow | None = None
         self.first_run: FirstRunPanel | None = None
+        # Set by the resident app: whether closing hides to the tray (asked at each close)
+        self.hide_on_close: Callable[[], bool] | None = None
         self.setWindowTitle("Askshot")
         self.resize(1040, 720)
 
@@ -366,10 +374,15 @@ class MainWindow(QMainWindow):
         if self._shots is None:
             from askshot.ui.capture.flow import ScreenshotFlow
 
-            self._shots = ScreenshotFlow(self, self._own_windows)
+            self._shots = ScreenshotFlow(self, self._own_windows, self.services.portal())
             self._shots.imageReady.connect(self._add_screenshot)
             self._shots.failed.connect(self.composer.show_error)
         self._shots.start(mode)
+
+    @property
+    def capturing(self) -> bool:
+        """A capture (the frozen screen, the markup) is open."""
+        return self._shots is not None and self._shots.active
 
     def _own_windows(self) -> list[QWidget]:
         from PySide6.QtWidgets import QApplication
@@ -380,9 +393,18 @@ class MainWindow(QMainWindow):
         from askshot.ui.composer.attachments import qimage_to_pil
 
         self.composer.add_image_pil(qimage_to_pil(image, "Screenshot"), "Screenshot")
-        self.raise_()
-        self.activateWindow()
+        self.bring_forward()
         self.composer.focus_text()
+
+    def bring_forward(self, token: str = "") -> None:
+        """Show the window (also when it was hidden to the tray) and give it the focus, with the
+        activation token a launcher or the global shortcut passed on, where there is one."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        with activation_token(token):
+            self.raise_()
+            self.activateWindow()
 
     def new_chat(self) -> None:
         self.chat.new_chat()
@@ -467,7 +489,7 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from askshot.ui.settings.dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.services, self.client, self)
+        dialog = SettingsDialog(self.services, self.client, self, shortcut=self.shortcut)
         dialog.settingsChanged.connect(self.apply_settings)
         dialog.modelsFound.connect(self.composer.set_models)
         dialog.exec()
@@ -537,6 +559,21 @@ class MainWindow(QMainWindow):
         qs.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.hide_on_close is not None and self.hide_on_close():
+            # Askshot stays in the tray: the window only hides (and says so, once)
+            event.ignore()
+            self._save_geometry()
+            self.hide()
+            self.hiddenToTray.emit()
+            return
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop what runs and close what is open, keeping every word: an answer being written
+        is saved as stopped. Called when the window closes for good, or when Askshot quits."""
+        if self._closed:
+            return
         self._closed = True
         if self._key_gate is not None:
             self._key_gate.close()  # an unanswered unlock prompt must not hold us
@@ -553,4 +590,21 @@ class MainWindow(QMainWindow):
         if self._owns_client and self._client is not None:
             self._client.close()
             self._client = None
-        super().closeEvent(event)
+
+
+@contextlib.contextmanager
+def activation_token(token: str) -> Iterator[None]:
+    """Qt's Wayland plugin takes the focus with XDG_ACTIVATION_TOKEN when it is set as a window
+    is activated; the token is only good once, so it is set around that call alone."""
+    if not token:
+        yield
+        return
+    previous = os.environ.get("XDG_ACTIVATION_TOKEN")
+    os.environ["XDG_ACTIVATION_TOKEN"] = token
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("XDG_ACTIVATION_TOKEN", None)
+        else:
+            os.environ["XDG_ACTIVATION_TOKEN"] = previous

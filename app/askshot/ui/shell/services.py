@@ -11,6 +11,7 @@ endpoint, the keyring, the key reader) loads on first use.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from askshot.core.settings import Settings, load
 if TYPE_CHECKING:
     from askshot.core.keys.store import KeyStore
     from askshot.core.types import Endpoint
+    from askshot.platform.portal import PortalBus
 
 
 class Services:
@@ -41,6 +43,7 @@ class Services:
         self._read: dict[str, str | None] = {}  # the child's answers per provider (None: none)
         self._read_lock = threading.Lock()  # one child at a time; the others use its answer
         self._cancel = threading.Event()  # set when the window closes: stop waiting on it
+        self._portal: PortalBus | None = None
 
     @classmethod
     def create(cls, env: Mapping[str, str] | None = None) -> Services:
@@ -104,6 +107,25 @@ class Services:
         """Read the keys again next time (the server refused one, or none was stored: it may
         have been set with `askshot key set` meanwhile). Never waits."""
         self._read = {}
+
+    def portal(self) -> PortalBus | None:
+        """The one xdg-desktop-portal connection (global shortcuts, Wayland screenshots),
+        registered as Askshot; None outside Linux. Opened on first use by its users."""
+        if not sys.platform.startswith("linux"):
+            return None
+        if self._portal is None:
+            from askshot import APP_ID
+            from askshot.platform.portal import PortalBus
+
+            self._portal = PortalBus(APP_ID)
+        return self._portal
+
+    def close(self) -> None:
+        """Askshot is quitting: stop waiting on the keyring, close the portal connection."""
+        self.cancel_key_reads()
+        if self._portal is not None:
+            self._portal.close()
+            self._portal = None
 
     def cancel_key_reads(self) -> None:
         """The window is closing: a read waiting on the keyring stops, its child with it."""

@@ -1,0 +1,129 @@
+"""The system-wide shortcut as Askshot uses it: the backend this session needs, bound from the
+settings, its status for Settings and `askshot doctor`, and its activations, with a repeat or a
+press during a capture already open dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QGuiApplication
+
+from askshot.core.errors import AskshotError
+from askshot.core.settings import save
+from askshot.platform.desktop import executable_command
+from askshot.platform.hotkey import BackendName, Status, choose_backend
+from askshot.platform.hotkey.backend import HotkeyBackend, create_backend
+from askshot.platform.hotkey.chord import Chord
+from askshot.platform.hotkey.desktop_binding import Instructions, instructions
+from askshot.platform.portal import PortalBus
+from askshot.ui.shell.services import Services
+
+log = logging.getLogger("askshot.hotkey")
+
+DEBOUNCE_S = 0.4  # two activations closer than this are one (a key bounce, a double event)
+
+
+class GlobalShortcut(QObject):
+    activated = Signal()
+    statusChanged = Signal(object)  # Status
+
+    def __init__(
+        self,
+        services: Services,
+        portal: PortalBus | None = None,
+        parent: QObject | None = None,
+        *,
+        backend: BackendName | None = None,
+        busy: Callable[[], bool] = lambda: False,
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self._portal = portal
+        self._busy = busy  # True while a capture is open: a press then does nothing
+        self.backend_name: BackendName = backend or choose_backend(
+            os.environ, QGuiApplication.platformName()
+        )
+        self._backend: HotkeyBackend | None = None
+        self._last = 0.0
+
+    @property
+    def status(self) -> Status:
+        if self._backend is None:
+            chord = self.services.settings.hotkey
+            return Status(self.backend_name, chord, "off", "The global shortcut is not set up yet.")
+        return self._backend.status
+
+    def start(self) -> None:
+        """Bind the chord from the settings (none when it is empty)."""
+        self.bind(self.services.settings.hotkey, keycode=self.services.settings.hotkey_keycode)
+
+    def bind(self, text: str, keycode: int | None = None) -> Status:
+        """Bind `text` ("" turns the shortcut off); the status may still change (a portal
+        answers after its dialog)."""
+        backend = self._ensure_backend()
+        if not text.strip():
+            backend.unbind()
+            return backend.status
+        try:
+            chord = Chord.parse(text)
+        except ValueError as exc:
+            bad = Status(self.backend_name, text, "invalid", str(exc))
+            self._on_status(bad)
+            return bad
+        backend.bind(chord, keycode)
+        return backend.status
+
+    def rebind(self, text: str) -> Status:
+        """A new chord from Settings: bound now, and saved with its keycode when it works."""
+        status = self.bind(text)
+        keycode = getattr(self._backend, "keycode", None) if status.verdict == "bound" else None
+        s = self.services.settings
+        if (s.hotkey, s.hotkey_keycode) != (text, keycode):
+            self.services.settings = dataclasses.replace(s, hotkey=text, hotkey_keycode=keycode)
+            try:
+                save(self.services.settings, self.services.paths)
+            except AskshotError as exc:
+                log.warning("the shortcut could not be saved: %s", exc.message)
+        return status
+
+    def instructions(self, text: str | None = None) -> Instructions | None:
+        """How to bind the chord in the desktop's own settings (where Askshot cannot)."""
+        try:
+            chord = Chord.parse(text or self.services.settings.hotkey)
+        except ValueError:
+            return None
+        return instructions(chord, executable_command(), os.environ)
+
+    @property
+    def activation_token(self) -> str:
+        return str(getattr(self._backend, "activation_token", "") or "")
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
+
+    def _ensure_backend(self) -> HotkeyBackend:
+        if self._backend is None:
+            backend = create_backend(self.backend_name, self, self._portal)
+            backend.activated.connect(self._on_activated)
+            backend.statusChanged.connect(self._on_status)
+            self._backend = backend
+        return self._backend
+
+    def _on_status(self, status: Status) -> None:
+        log.info("global shortcut %s: %s (%s)", status.chord, status.verdict, status.backend)
+        self.statusChanged.emit(status)
+
+    def _on_activated(self) -> None:
+        now = time.monotonic()
+        if now - self._last < DEBOUNCE_S or self._busy():
+            return
+        self._last = now
+        self.activated.emit()

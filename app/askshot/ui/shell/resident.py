@@ -1,0 +1,218 @@
+"""The running Askshot: the one instance's command server, the global shortcut, the tray, and the
+main window, built when first needed (a background start shows nothing until asked).
+
+Every door leads here: `askshot`, `askshot --capture`, `--quick-ask`, `--new-chat` from a second
+start or a desktop action (through the instance server), the global shortcut, the tray menu.
+Closing the window hides it to the tray when there is one (with a one-time notice); without a
+tray it quits, so no window is ever hidden where the user cannot bring it back.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from askshot import __version__
+from askshot.platform.instance import Message
+from askshot.ui.shell.services import Services
+
+if TYPE_CHECKING:
+    from askshot.platform.instance import Command
+    from askshot.platform.instance_server import InstanceServer
+    from askshot.ui.shell.global_shortcut import GlobalShortcut
+    from askshot.ui.shell.main_window import MainWindow
+    from askshot.ui.shell.tray import Tray
+
+log = logging.getLogger("askshot.resident")
+
+
+class Resident(QObject):
+    def __init__(
+        self,
+        app: QApplication,
+        services: Services,
+        server: InstanceServer | None = None,
+        *,
+        dark: bool | None = None,
+    ) -> None:
+        super().__init__(app)
+        self.app = app
+        self.services = services
+        self.server = server
+        self._dark = dark
+        self._window: MainWindow | None = None
+        self.tray: Tray | None = None
+        self.shortcut: GlobalShortcut | None = None
+        self._quitting = False
+        if server is not None:
+            server.commandReceived.connect(self.handle)
+        app.aboutToQuit.connect(self._shut_down)
+
+    # -- the parts, made when needed ----------------------------------------------------------
+
+    def window(self) -> MainWindow:
+        if self._window is None:
+            from askshot.ui.shell.main_window import MainWindow
+
+            window = MainWindow(self.services, dark=self._dark, shortcut=self.shortcut)
+            window.hide_on_close = self._hides_on_close
+            window.hiddenToTray.connect(self._hidden_to_tray)
+            self._window = window
+        return self._window
+
+    def start_services(self) -> None:
+        """The tray and the global shortcut: after the first paint when a window is shown, at
+        once in the background (they load the tray's D-Bus watch and the shortcut's backend)."""
+        from askshot.ui.shell import icons
+        from askshot.ui.shell.global_shortcut import GlobalShortcut
+        from askshot.ui.shell.tray import Tray
+
+        if self.tray is None:
+            tray = Tray(icons.app_icon(), self)
+            tray.captureRequested.connect(lambda: self.capture())
+            tray.quickAskRequested.connect(lambda: self.quick_ask())
+            tray.showRequested.connect(lambda: self.show())
+            tray.settingsRequested.connect(self.settings)
+            tray.quitRequested.connect(self.quit)
+            tray.availabilityChanged.connect(self._tray_changed)
+            self.tray = tray
+            self._tray_changed(tray.available)
+        if self.shortcut is None:
+            shortcut = GlobalShortcut(
+                self.services, self.services.portal(), self, busy=self._capturing
+            )
+            shortcut.activated.connect(self._on_hotkey)
+            self.shortcut = shortcut
+            if self._window is not None:
+                self._window.shortcut = shortcut
+            shortcut.start()
+
+    # -- commands -------------------------------------------------------------------------------
+
+    def handle(self, message: Message) -> None:
+        log.info("command %s", message.cmd)
+        self.run(message.cmd, message.token)
+
+    def run(self, cmd: Command, token: str = "") -> None:
+        if cmd == "show":
+            self.show(token)
+        elif cmd == "new-chat":
+            self.show(token)
+            self.window().new_chat()
+        elif cmd == "capture":
+            self.capture(token)
+        elif cmd == "quick-ask":
+            self.quick_ask(token)
+        elif cmd == "background":
+            QTimer.singleShot(0, self.start_services)
+
+    def show(self, token: str = "") -> None:
+        window = self.window()
+        first = not window.isVisible() and not window.is_ready
+        window.bring_forward(token)
+        if first and self.shortcut is None:
+            window.ready.connect(self.start_services)
+
+    def quick_ask(self, token: str = "") -> None:
+        """Until the quick-ask popup: the main window's message box, ready to type."""
+        self.show(token)
+        self.window().composer.focus_text()
+
+    def capture(self, token: str = "") -> None:
+        """Select a region now; the image lands in the message box of the window, shown."""
+        if self._capturing():
+            return
+        self.window().take_screenshot()
+
+    def settings(self) -> None:
+        self.show()
+        self.window().open_settings()
+
+    def _capturing(self) -> bool:
+        return self._window is not None and self._window.capturing
+
+    def _on_hotkey(self) -> None:
+        token = self.shortcut.activation_token if self.shortcut is not None else ""
+        self.capture(token)
+
+    # -- closing and quitting ---------------------------------------------------------------
+
+    def _hides_on_close(self) -> bool:
+        return (
+            not self._quitting
+            and self.tray is not None
+            and self.tray.available
+            and self.services.settings.close_to_tray
+        )
+
+    def _tray_changed(self, available: bool) -> None:
+        # With a tray, the app lives on without windows; without one, closing the window quits.
+        self.app.setQuitOnLastWindowClosed(not available)
+
+    def _hidden_to_tray(self) -> None:
+        state = QSettings(
+            str(self.services.paths.ensure(self.services.paths.config) / "window.ini"),
+            QSettings.Format.IniFormat,
+        )
+        if state.value("tray_notice_shown", False, bool):
+            return
+        state.setValue("tray_notice_shown", True)
+        state.sync()
+        if self.tray is not None:
+            self.tray.notify(
+                self.tr("Askshot is still running"),
+                self.tr(
+                    "It stays in the tray, ready for the shortcut. Quit it from the tray's menu, "
+                    "or turn this off in Settings."
+                ),
+            )
+
+    def quit(self) -> None:
+        self._quitting = True
+        self._shut_down()
+        self.app.quit()
+
+    def _shut_down(self) -> None:
+        self._quitting = True
+        if self._window is not None:
+            self._window.shutdown()
+            self._window.hide()
+        if self.shortcut is not None:
+            self.shortcut.close()
+        if self.tray is not None:
+            self.tray.close()
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+        self.services.close()
+
+    # -- for `askshot doctor` ---------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        """What the running instance knows that a fresh process cannot: never a key."""
+        shortcut = self.shortcut.status if self.shortcut is not None else None
+        return {
+            "version": __version__,
+            "pid": os.getpid(),
+            "platform": QApplication.platformName(),
+            "window": {
+                "built": self._window is not None,
+                "visible": bool(self._window is not None and self._window.isVisible()),
+            },
+            "tray": {"available": bool(self.tray is not None and self.tray.available)},
+            "hotkey": None
+            if shortcut is None
+            else {
+                "backend": shortcut.backend,
+                "chord": shortcut.chord,
+                "verdict": shortcut.verdict,
+                "sentence": shortcut.sentence,
+                "observed": shortcut.observed,
+            },
+            "python": sys.version.split()[0],
+        }
