@@ -50,7 +50,8 @@ def executable_command(env: Mapping[str, str] | None = None) -> list[str]:
 
 
 def _exec_line(command: list[str], *args: str) -> str:
-    """A desktop entry Exec value: each argument quoted by the spec's rules."""
+    """A desktop entry Exec value: each argument quoted by the spec's rules, then the whole
+    value escaped as a string value (so a quoted backslash is written as four)."""
 
     def quote(arg: str) -> str:
         if all(c.isalnum() or c in "/._-+=:@," for c in arg):
@@ -58,7 +59,12 @@ def _exec_line(command: list[str], *args: str) -> str:
         escaped = arg.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`")
         return '"' + escaped.replace("$", "\\$") + '"'
 
-    return " ".join(quote(a) for a in [*command, *args])
+    return _string_value(" ".join(quote(a) for a in [*command, *args]))
+
+
+def _string_value(text: str) -> str:
+    """The spec's escapes for a string value (applied before the Exec quoting rules)."""
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
 
 
 def desktop_entry(command: list[str], *, autostart: bool = False) -> str:
@@ -68,7 +74,7 @@ def desktop_entry(command: list[str], *, autostart: bool = False) -> str:
     lines = []
     for line in template.splitlines():
         if line.startswith("TryExec="):
-            line = f"TryExec={command[0]}"
+            line = f"TryExec={_string_value(command[0])}"
         elif line.startswith("Exec="):
             args = shlex.split(line[len("Exec=") :])[1:]
             if autostart:
@@ -168,11 +174,13 @@ def autostart_linux(places: LinuxPlaces) -> bool:
     key set to false: the ways desktops disable an entry)."""
     try:
         text = places.autostart_entry.read_text(encoding="utf-8")
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         return False
-    keys = dict(
-        line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#")
-    )
+    keys: dict[str, str] = {}
+    for line in text.splitlines():
+        if "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            keys[key.strip()] = value.strip()  # spaces around "=" are allowed
     return keys.get("Hidden", "false") != "true" and (
         keys.get("X-GNOME-Autostart-enabled", "true") != "false"
     )
@@ -263,7 +271,7 @@ def set_autostart_windows(command: list[str], on: bool, reg: Registry | None = N
 
 def autostart_windows(reg: Registry | None = None) -> bool:
     """On when the Run value exists and Task Manager has not disabled it (StartupApproved:
-    the first byte of the value is 2 when enabled, 3 when disabled)."""
+    the first byte of the value is even when enabled (2, 6), odd when disabled (3, 7))."""
     reg = reg or _winreg()
     try:
         key = reg.OpenKey(reg.HKEY_CURRENT_USER, RUN_KEY, 0, reg.KEY_READ)
@@ -275,7 +283,7 @@ def autostart_windows(reg: Registry | None = None) -> bool:
         data, _kind = reg.QueryValueEx(approved, RUN_VALUE)
     except OSError:
         return True
-    return not (isinstance(data, bytes | bytearray) and data[:1] == b"\x03")
+    return not (isinstance(data, bytes | bytearray) and data[:1] != b"" and data[0] & 1)
 
 
 # -- macOS -----------------------------------------------------------------------------------

@@ -146,8 +146,10 @@ class PortalBus(QObject):
             text = exc.data[0] if exc.data and isinstance(exc.data[0], str) else ""
             raise PortalError(exc.name, text) from None
         finally:
-            if self._notifier is not None:  # signals read while waiting for the reply
-                QTimer.singleShot(0, self._drain)
+            # Signals read while waiting for the reply are queued, and the same socket read
+            # may have left more in jeepney's buffer, where the notifier never sees them.
+            if self._notifier is not None:
+                QTimer.singleShot(0, self._on_readable)
         return tuple(reply)
 
     def send(self, path: str, interface: str, method: str) -> None:

@@ -57,12 +57,16 @@ class CarbonHotkey(HotkeyBackend):
         self._handler = HANDLER(self._on_event)  # kept: Carbon holds only the pointer
         self._installed = False
 
+    def _target(self) -> ctypes.c_void_p:
+        """The application event target as a pointer (a bare int would be cut to 32 bits)."""
+        return ctypes.c_void_p(self._carbon.GetApplicationEventTarget())
+
     def _install(self) -> bool:
         if self._installed:
             return True
         spec = EventTypeSpec(K_EVENT_CLASS_KEYBOARD, K_EVENT_HOT_KEY_PRESSED)
         status = self._carbon.InstallEventHandler(
-            self._carbon.GetApplicationEventTarget(),
+            self._target(),
             self._handler,
             1,
             ctypes.byref(spec),
@@ -92,7 +96,7 @@ class CarbonHotkey(HotkeyBackend):
             return
         hotkey = EventHotKeyID(SIGNATURE, HOTKEY_ID)
         status = self._carbon.RegisterEventHotKey(
-            kvk, mods, hotkey, self._carbon.GetApplicationEventTarget(), 0, ctypes.byref(self._ref)
+            kvk, mods, hotkey, self._target(), 0, ctypes.byref(self._ref)
         )
         verdict: Verdict
         if status == EVENT_HOT_KEY_EXISTS_ERR:
@@ -106,7 +110,7 @@ class CarbonHotkey(HotkeyBackend):
     def _on_event(self, _next: Any, event: Any, _data: Any) -> int:
         hotkey = EventHotKeyID()
         status = self._carbon.GetEventParameter(
-            event,
+            ctypes.c_void_p(event),  # a bare int would be passed as a 32-bit C int
             K_EVENT_PARAM_DIRECT_OBJECT,
             TYPE_EVENT_HOT_KEY_ID,
             None,

@@ -113,6 +113,13 @@ _KVK = {
             strict=True,
         )
     ),
+    **dict(
+        zip(
+            [f"F{n}" for n in range(13, 21)],
+            (0x69, 0x6B, 0x71, 0x6A, 0x40, 0x4F, 0x50, 0x5A),
+            strict=True,
+        )
+    ),
 }
 # Qt's Ctrl is Command and Meta is Control on macOS.
 CARBON_MODS = {"Ctrl": 0x100, "Shift": 0x200, "Alt": 0x800, "Meta": 0x1000}
@@ -199,7 +206,7 @@ class Chord:
         return "+".join([*(names[m] for m in MODIFIERS if m in self.modifiers), self.x11()[0]])
 
     def gsettings(self) -> str:
-        """GNOME's accelerator: "<Shift><Super>a"."""
+        """GNOME's accelerator: "<Super><Shift>a"."""
         names = {"Ctrl": "<Control>", "Alt": "<Alt>", "Shift": "<Shift>", "Meta": "<Super>"}
         return "".join(names[m] for m in MODIFIERS if m in self.modifiers) + self.x11()[0]
 

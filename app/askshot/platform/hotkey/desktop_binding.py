@@ -58,13 +58,12 @@ def instructions(chord: Chord, command: list[str], env: Mapping[str, str]) -> In
     if desktop == "KDE Plasma":
         kde = (
             f"kwriteconfig6 --file kglobalshortcutsrc --group services "
-            f"--group io.github.askshot.Askshot.desktop --key _launch "
-            f"{shlex.quote(chord.kde() + ',none,Askshot')}"
+            f"--group io.github.askshot.Askshot.desktop --key capture {shlex.quote(chord.kde())}"
         )
         return Instructions(
             desktop,
             "Add it in System Settings → Keyboard → Shortcuts → Add New → Command, with the "
-            "command below, or run:",
+            "command below, or run this and log out and back in:",
             f"# command: {capture}\n{kde}",
         )
     if desktop == "Hyprland":

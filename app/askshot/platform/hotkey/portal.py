@@ -31,6 +31,7 @@ class PortalHotkey(ManualHotkey):
 
     def __init__(self, parent: QObject | None = None, bus: PortalBus | None = None) -> None:
         super().__init__(parent)
+        self._owns_bus = bus is None
         self._bus = bus if bus is not None else PortalBus(APP_ID, parent=self)
         self._session: str | None = None
         self._chord: Chord | None = None
@@ -219,4 +220,6 @@ class PortalHotkey(ManualHotkey):
         if self._session is not None:
             self._bus.send(self._session, "org.freedesktop.portal.Session", "Close")
             self._session = None
+        if self._owns_bus:
+            self._bus.close()
         super().close()

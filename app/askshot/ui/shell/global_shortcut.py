@@ -41,6 +41,7 @@ class GlobalShortcut(QObject):
         *,
         backend: BackendName | None = None,
         busy: Callable[[], bool] = lambda: False,
+        make_backend: Callable[[], HotkeyBackend] | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services
@@ -50,6 +51,9 @@ class GlobalShortcut(QObject):
             os.environ, QGuiApplication.platformName()
         )
         self._backend: HotkeyBackend | None = None
+        self._make_backend = make_backend or (
+            lambda: create_backend(self.backend_name, self, self._portal)
+        )
         self._last = 0.0
 
     @property
@@ -111,7 +115,7 @@ class GlobalShortcut(QObject):
 
     def _ensure_backend(self) -> HotkeyBackend:
         if self._backend is None:
-            backend = create_backend(self.backend_name, self, self._portal)
+            backend = self._make_backend()
             backend.activated.connect(self._on_activated)
             backend.statusChanged.connect(self._on_status)
             self._backend = backend

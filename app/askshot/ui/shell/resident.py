@@ -49,6 +49,7 @@ class Resident(QObject):
         self.tray: Tray | None = None
         self.shortcut: GlobalShortcut | None = None
         self._quitting = False
+        self.last_command: dict[str, Any] = {}  # for `askshot doctor`: what came in last
         if server is not None:
             server.commandReceived.connect(self.handle)
         app.aboutToQuit.connect(self._shut_down)
@@ -96,6 +97,7 @@ class Resident(QObject):
 
     def handle(self, message: Message) -> None:
         log.info("command %s", message.cmd)
+        self.last_command = {"cmd": message.cmd, "token": bool(message.token)}
         self.run(message.cmd, message.token)
 
     def run(self, cmd: Command, token: str = "") -> None:
@@ -215,4 +217,5 @@ class Resident(QObject):
                 "observed": shortcut.observed,
             },
             "python": sys.version.split()[0],
+            "last_command": self.last_command,
         }

@@ -1,0 +1,35 @@
+"""Real desktop tools for the platform tests: a missing tool skips the test locally and fails it
+when CI is set (as tests/e2e/conftest.py does for the Secret Service)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+
+def require_tool(tool: str, package: str) -> str:
+    """The tool's absolute path, or skip (fail under CI) naming the package that has it."""
+    found = shutil.which(tool)
+    if found:
+        return found
+    message = f"this test needs {tool} (Debian/Ubuntu: apt-get install {package})"
+    if os.environ.get("CI"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def gsettings() -> str:
+    return require_tool("gsettings", "libglib2.0-bin gnome-settings-daemon-common")
+
+
+@pytest.fixture
+def gio() -> str:
+    return require_tool("gio", "libglib2.0-bin")
+
+
+@pytest.fixture
+def desktop_file_validate() -> str:
+    return require_tool("desktop-file-validate", "desktop-file-utils")
