@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import require
 from tests.helpers.dbus_config import BUS_CONFIG
 
 TOOLS = ("dbus-daemon", "gnome-keyring-daemon", "secret-tool")
@@ -36,16 +37,11 @@ PASSWORD = b"test\n"
 
 
 def require_tools() -> None:
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if not missing:
-        return
-    message = (
-        f"a real Secret Service needs {', '.join(missing)} "
-        "(Debian/Ubuntu: apt-get install dbus-daemon gnome-keyring libsecret-tools)"
+    require(
+        *TOOLS,
+        packages="dbus-daemon gnome-keyring libsecret-tools",
+        what="a real Secret Service",
     )
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -11,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests import helpers
 
 
 @dataclass
@@ -57,12 +58,7 @@ class XServer:
 
 
 def require(*tools: str) -> None:
-    missing = [t for t in tools if shutil.which(t) is None]
-    if missing:
-        msg = f"needs {', '.join(missing)} (Debian: apt-get install xvfb xdotool imagemagick)"
-        if os.environ.get("CI"):
-            pytest.fail(msg, pytrace=False)
-        pytest.skip(msg)
+    helpers.require(*tools, packages="xvfb xdotool imagemagick")
 
 
 def start_xvfb(width: int = 1280, height: int = 800) -> XServer:

@@ -12,17 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
-from tests.helpers import ROOT
+from tests.helpers import ROOT, require
 from tests.helpers.dbus_config import BUS_CONFIG
 
 
 def require_dbus() -> None:
-    if shutil.which("dbus-daemon") is None:
-        if os.environ.get("CI"):
-            pytest.fail("needs dbus-daemon (apt-get install dbus)", pytrace=False)
-        pytest.skip("needs dbus-daemon (apt-get install dbus)")
+    require("dbus-daemon", packages="dbus")
 
 
 @contextmanager

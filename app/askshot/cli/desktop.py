@@ -28,7 +28,24 @@ def add_parser(sub: Any) -> None:
     auto.add_argument("state", choices=["on", "off"])
 
 
+_DOING = {
+    "install": "install the launcher",
+    "uninstall": "remove the launcher",
+    "status": "read what is installed",
+    "autostart": "change starting at login",
+}
+
+
 def cmd_desktop(args: argparse.Namespace, ctx: Context) -> int:
+    try:
+        return _run(args, ctx)
+    except OSError as exc:  # a folder that is a file, a read-only home, a full disk: one line
+        where = f" ({exc.filename})" if exc.filename else ""
+        err(f"askshot: could not {_DOING[args.desktop_command]}: {exc.strerror or exc}{where}")
+        return EXIT_FAILED
+
+
+def _run(args: argparse.Namespace, ctx: Context) -> int:
     action = args.desktop_command
     linux = sys.platform.startswith("linux")
     if action == "autostart":

@@ -7,8 +7,11 @@ interface versions, the paths in use. Never a key: only where one comes from.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import platform
+import socket
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -69,7 +72,7 @@ def gather(ctx: Context) -> dict[str, Any]:
             "cache": str(ctx.paths.cache),
             "logs": str(ctx.paths.logs),
             "history": str(ctx.paths.data / "history.sqlite3"),
-            "instance_socket": address(env).socket,
+            "instance_socket": _socket_path(env),
         },
         "settings_warning": ctx.settings_warning,
     }
@@ -84,6 +87,13 @@ def _running(env: Mapping[str, str]) -> dict[str, Any] | None:
     except ValueError:
         return None
     return status if isinstance(status, dict) else None
+
+
+def _socket_path(env: Mapping[str, str]) -> str:
+    try:  # finding the address creates its folder, which a broken XDG_RUNTIME_DIR refuses
+        return address(env).socket
+    except OSError as exc:
+        return f"unavailable ({exc})"
 
 
 def _os_name() -> str:
@@ -115,6 +125,10 @@ def _qt(env: Mapping[str, str]) -> dict[str, Any]:
     if not has_display and not env.get("QT_QPA_PLATFORM"):
         out["screens"] = "no display"
         return out
+    unreachable = _unreachable_display(env)
+    if unreachable:  # Qt would abort this process, and the report with it
+        out["screens"] = unreachable
+        return out
     from PySide6.QtGui import QGuiApplication
 
     app = QGuiApplication.instance() or QGuiApplication([sys.argv[0]])
@@ -133,6 +147,33 @@ def _qt(env: Mapping[str, str]) -> dict[str, Any]:
     out["screens"] = screens
     del app
     return out
+
+
+def _unreachable_display(env: Mapping[str, str]) -> str | None:
+    """On Linux without QT_QPA_PLATFORM, a sentence when neither the Wayland nor the X display
+    named in the environment answers (a stale DISPLAY over ssh, a stopped server); else None."""
+    if not sys.platform.startswith("linux") or env.get("QT_QPA_PLATFORM"):
+        return None
+    wayland, x11 = env.get("WAYLAND_DISPLAY", ""), env.get("DISPLAY", "")
+    places: list[tuple[int, Any]] = []
+    if wayland:
+        places.append((socket.AF_UNIX, os.path.join(env.get("XDG_RUNTIME_DIR", ""), wayland)))
+    host, _, number = x11.rpartition(":")
+    number = number.split(".")[0]
+    if number.isdigit() and host in ("", "unix"):
+        unix = f"/tmp/.X11-unix/X{number}"
+        places += [(socket.AF_UNIX, unix), (socket.AF_UNIX, "\0" + unix)]  # path, abstract
+    elif number.isdigit():
+        places.append((socket.AF_INET, (host, 6000 + int(number))))
+    elif x11:
+        return None  # a form we do not know: let Qt try
+    for family, where in places:
+        with contextlib.suppress(OSError), socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.settimeout(2)
+            sock.connect(where)
+            return None
+    shown = ", ".join(f"{k}={v}" for k, v in (("WAYLAND_DISPLAY", wayland), ("DISPLAY", x11)) if v)
+    return f"cannot connect to the display ({shown})"
 
 
 def _capture(env: Mapping[str, str], qt_platform: str) -> dict[str, Any]:
@@ -237,6 +278,8 @@ def render(report: dict[str, Any]) -> str:
     lines.append(f"Global shortcut: {h['chord'] or 'off'} via {h['backend']}: {verdict}")
     if status.get("sentence"):
         lines.append(f"  {status['sentence']}")
+    if status.get("instructions"):
+        lines += [f"    {line}" for line in status["instructions"]["commands"].splitlines()]
     tray = report["tray"]
     known = {True: "available", False: "none"}.get(tray.get("available"), "unknown")
     lines.append(f"Tray: {known}" + (f" ({tray['note']})" if tray.get("note") else ""))

@@ -153,7 +153,7 @@ def install_linux(
 def uninstall_linux(places: LinuxPlaces) -> list[Path]:
     removed = []
     for path in [places.entry, places.autostart_entry, *places.icon_files()]:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # not there: nothing
             path.unlink()
             removed.append(path)
     _refresh_caches(places)
@@ -165,7 +165,7 @@ def set_autostart_linux(places: LinuxPlaces, command: list[str], on: bool) -> No
         places.autostart.mkdir(parents=True, exist_ok=True)
         _write(places.autostart_entry, desktop_entry(command, autostart=True))
     else:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
             places.autostart_entry.unlink()
 
 

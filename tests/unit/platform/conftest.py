@@ -3,21 +3,13 @@ when CI is set (as tests/e2e/conftest.py does for the Secret Service)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
+
+from tests.helpers import require
 
 
 def require_tool(tool: str, package: str) -> str:
-    """The tool's absolute path, or skip (fail under CI) naming the package that has it."""
-    found = shutil.which(tool)
-    if found:
-        return found
-    message = f"this test needs {tool} (Debian/Ubuntu: apt-get install {package})"
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
+    return require(tool, packages=package)[0]
 
 
 @pytest.fixture

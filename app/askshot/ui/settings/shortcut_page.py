@@ -139,6 +139,7 @@ class ShortcutPage(QWidget):
             "bound",
             "waiting",
         ):
+            self._show_status(self.shortcut.status)  # back to the chord that works: say so
             return
         self._show_status(self.shortcut.rebind(text))
 

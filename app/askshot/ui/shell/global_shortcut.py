@@ -84,10 +84,20 @@ class GlobalShortcut(QObject):
         return backend.status
 
     def rebind(self, text: str) -> Status:
-        """A new chord from Settings: bound now, and saved with its keycode when it works."""
-        status = self.bind(text)
-        keycode = getattr(self._backend, "keycode", None) if status.verdict == "bound" else None
+        """A new chord from Settings: bound now, and saved with its keycode when it works. A
+        chord refused (taken, invalid) while another worked is not saved, and the one that
+        worked is bound again: a refusal never leaves the user without their shortcut."""
         s = self.services.settings
+        worked = bool(s.hotkey) and self.status.verdict == "bound"
+        status = self.bind(text)
+        if worked and status.verdict in ("taken", "invalid"):
+            if self.status.verdict != "bound":  # the backend let it go to try the new one
+                self.bind(s.hotkey, keycode=s.hotkey_keycode)
+            if self.status.verdict == "bound":
+                still = f"{status.sentence} {s.hotkey} still works."
+                status = dataclasses.replace(status, sentence=still)
+            return status
+        keycode = getattr(self._backend, "keycode", None) if status.verdict == "bound" else None
         if (s.hotkey, s.hotkey_keycode) != (text, keycode):
             self.services.settings = dataclasses.replace(s, hotkey=text, hotkey_keycode=keycode)
             try:
@@ -122,7 +132,10 @@ class GlobalShortcut(QObject):
         return self._backend
 
     def _on_status(self, status: Status) -> None:
-        log.info("global shortcut %s: %s (%s)", status.chord, status.verdict, status.backend)
+        seen = ", pressed" if status.observed else ""
+        log.info(
+            "global shortcut %s: %s (%s%s)", status.chord, status.verdict, status.backend, seen
+        )
         self.statusChanged.emit(status)
 
     def _on_activated(self) -> None:

@@ -4,7 +4,8 @@ main window, built when first needed (a background start shows nothing until ask
 Every door leads here: `askshot`, `askshot --capture`, `--quick-ask`, `--new-chat` from a second
 start or a desktop action (through the instance server), the global shortcut, the tray menu.
 Closing the window hides it to the tray when there is one (with a one-time notice); without a
-tray it quits, so no window is ever hidden where the user cannot bring it back.
+tray, or with that setting off, it quits, so no window is ever hidden where the user cannot bring
+it back, and Askshot never lingers with a window closed for good.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from PySide6.QtCore import QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from askshot import __version__
-from askshot.platform.instance import Message
+from askshot.platform.instance import COMMANDS, Message
 from askshot.ui.shell.services import Services
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ class Resident(QObject):
             from askshot.ui.shell.main_window import MainWindow
 
             window = MainWindow(self.services, dark=self._dark, shortcut=self.shortcut)
-            window.hide_on_close = self._hides_on_close
+            window.hide_on_close = self._close_to_tray
             window.hiddenToTray.connect(self._hidden_to_tray)
             self._window = window
         return self._window
@@ -96,6 +97,9 @@ class Resident(QObject):
     # -- commands -------------------------------------------------------------------------------
 
     def handle(self, message: Message) -> None:
+        if message.cmd not in COMMANDS:
+            log.warning("ignored an unknown command %r", message.cmd)
+            return
         log.info("command %s", message.cmd)
         self.last_command = {"cmd": message.cmd, "token": bool(message.token)}
         self.run(message.cmd, message.token)
@@ -143,6 +147,15 @@ class Resident(QObject):
         self.capture(token)
 
     # -- closing and quitting ---------------------------------------------------------------
+
+    def _close_to_tray(self) -> bool:
+        """Asked as the window closes: hide it to the tray, or let it close for good and quit,
+        so Askshot never lingers with a window that is gone (no tray, or the setting off)."""
+        if self._hides_on_close():
+            return True
+        if not self._quitting:
+            QTimer.singleShot(0, self, self.quit)
+        return False
 
     def _hides_on_close(self) -> bool:
         return (
@@ -195,6 +208,15 @@ class Resident(QObject):
 
     # -- for `askshot doctor` ---------------------------------------------------------------------
 
+    def _instructions(self, verdict: str) -> dict[str, str] | None:
+        """Where Askshot cannot bind the chord itself: how to bind it in the desktop."""
+        if self.shortcut is None or verdict not in ("unsupported", "taken"):
+            return None
+        found = self.shortcut.instructions()
+        if found is None:
+            return None
+        return {"desktop": found.desktop, "steps": found.steps, "commands": found.commands}
+
     def status(self) -> dict[str, Any]:
         """What the running instance knows that a fresh process cannot: never a key."""
         shortcut = self.shortcut.status if self.shortcut is not None else None
@@ -215,6 +237,7 @@ class Resident(QObject):
                 "verdict": shortcut.verdict,
                 "sentence": shortcut.sentence,
                 "observed": shortcut.observed,
+                "instructions": self._instructions(shortcut.verdict),
             },
             "python": sys.version.split()[0],
             "last_command": self.last_command,
