@@ -194,7 +194,11 @@ def test_a_taken_chord_says_another_application_has_it(
     assert "Another application already uses Ctrl+Alt+T" in text
     assert "Pick another shortcut" in text
     assert dialog.shortcut_page.verdict.styleSheet() == ERROR_STYLE
-    assert not dialog.shortcut_page.instructions_box.isVisible()
+    # or the desktop runs Askshot with it: the commands for this desktop, ready to copy
+    page = dialog.shortcut_page
+    assert "Or let " in text and "run Askshot with it:" in text
+    assert page.instructions_box.isVisible()
+    assert page.instructions.toPlainText().rstrip().endswith("--capture")
 
 
 def test_a_chord_without_a_modifier_is_refused_with_the_reason(

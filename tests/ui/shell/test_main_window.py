@@ -472,7 +472,7 @@ def test_screenshots_in_history_follow_the_setting(qtbot, window, server, keep) 
     window.services.settings.keep_screenshots = keep
     image = QImage(64, 48, QImage.Format.Format_RGB32)
     image.fill(QColor(0, 90, 200))
-    window._add_screenshot(image)
+    window.add_screenshot(image)
     qtbot.waitUntil(lambda: not window.composer.preparing)
     send(qtbot, window, "what is this?")
     idle(qtbot, window)

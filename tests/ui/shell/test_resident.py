@@ -23,6 +23,7 @@ from pytestqt.qtbot import QtBot
 
 from askshot.platform.instance import Message, address
 from askshot.platform.instance_server import InstanceServer
+from askshot.ui.capture.flow import ScreenshotFlow
 from askshot.ui.shell import global_shortcut
 from askshot.ui.shell.main_window import MainWindow
 from askshot.ui.shell.resident import Resident
@@ -114,10 +115,8 @@ def quits(qapp: QApplication, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def grabs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """A capture starts (and stays open for the rest of the test) without grabbing the screen."""
     started: list[str] = []
-    monkeypatch.setattr(
-        MainWindow, "take_screenshot", lambda self, mode="region": started.append(mode)
-    )
-    monkeypatch.setattr(MainWindow, "capturing", property(lambda self: bool(started)))
+    monkeypatch.setattr(ScreenshotFlow, "start", lambda self, mode="region": started.append(mode))
+    monkeypatch.setattr(ScreenshotFlow, "active", property(lambda self: bool(started)))
     return started
 
 
@@ -352,6 +351,10 @@ def test_capture_starts_a_capture_without_showing_the_window_and_only_one(
 ) -> None:
     resident.handle(Message("capture"))
     assert grabs == ["region"]
+    # the window is built only once the frozen screen is painted, and not shown
+    assert resident.status()["window"] == {"built": False, "visible": False}
+    resident.screenshots().shown.emit()
+    qtbot.waitUntil(lambda: resident.status()["window"]["built"], timeout=5000)
     assert resident.status()["window"] == {"built": True, "visible": False}
 
     resident.handle(Message("capture"))  # a second start while the selection is open
@@ -478,3 +481,21 @@ def test_quit_from_the_tray_menu_quits(
     assert quits == ["quit"]
     assert not resident.tray.available
     assert backends_released(resident)
+
+
+def test_the_tray_menu_shows_the_shortcut_while_it_works(
+    qtbot: QtBot,
+    env: fs.FakeServer,
+    tray_here: list[str],
+    resident: Resident,
+    backends: list[FakeHotkey],
+) -> None:
+    resident.handle(Message("background"))
+    started(qtbot, resident)
+    assert resident.tray is not None
+    capture = resident.tray.actions["capture"]
+    chord = services_hotkey(resident)
+    assert capture.text() == f"Capture and Ask\t{chord}"
+    (backend,) = backends
+    backend.answer("taken")  # another program took it: the menu stops promising it
+    assert capture.text() == "Capture and Ask"

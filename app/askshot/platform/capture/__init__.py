@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QEventLoop
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
@@ -96,6 +97,7 @@ def hide_own_windows(
     try:
         yield hidden
     finally:
+        hidden = [w for w in hidden if shiboken6.isValid(w)]  # closed meanwhile: gone
         for w in hidden:
             w.show()
         if active is not None and active in hidden:

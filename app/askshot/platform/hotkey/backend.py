@@ -3,6 +3,7 @@ module only when that backend is chosen."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -12,6 +13,8 @@ from askshot.platform.hotkey.chord import Chord
 
 if TYPE_CHECKING:
     from askshot.platform.portal import PortalBus
+
+log = logging.getLogger("askshot.hotkey")
 
 
 class HotkeyBackend(QObject):
@@ -36,6 +39,7 @@ class HotkeyBackend(QObject):
         self.statusChanged.emit(status)
 
     def _fire(self) -> None:
+        log.debug("global shortcut pressed")
         if not self._status.observed:
             self._set_status(self._status.fired())
         self.activated.emit()

@@ -1,5 +1,5 @@
-"""X11: a key grab on the root window, on a private X connection (python-xlib) read by a
-QSocketNotifier in Qt's event loop, so no X event of Qt's own passes through Python.
+"""X11: a key grab on the root window, on a private X connection (libX11 through ctypes) read by
+a QSocketNotifier in Qt's event loop, so no X event of Qt's own passes through Python.
 
 The chord is grabbed once per lock state (none, CapsLock, NumLock, both: the lock masks come
 from the server's modifier map), so it fires whatever the locks say. Held down, it fires once:
@@ -12,20 +12,17 @@ bound, and that is grabbed instead. A grab another client holds comes back as Ba
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import logging
 import os
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSocketNotifier
 
+from askshot.platform import xlib
 from askshot.platform.hotkey import BackendName, Status
 from askshot.platform.hotkey.backend import HotkeyBackend
 from askshot.platform.hotkey.chord import Chord
-
-if TYPE_CHECKING:
-    from Xlib.display import Display
-    from Xlib.protocol.event import KeyPress, MappingNotify
 
 log = logging.getLogger("askshot.hotkey")
 
@@ -35,7 +32,9 @@ class X11Hotkey(HotkeyBackend):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._display: Display | None = None
+        self._x: ctypes.CDLL | None = None
+        self._display = 0  # Display*, 0 while not connected
+        self._root = 0
         self._notifier: QSocketNotifier | None = None
         self._chord: Chord | None = None
         self.keycode: int | None = None  # grabbed now; remember it with the chord
@@ -44,34 +43,29 @@ class X11Hotkey(HotkeyBackend):
         self._grabbed: list[int] = []  # the modifier states grabbed
         self._down = False
         self._last_release: int | None = None
+        self._event = xlib.XEvent()
 
     # -- the connection -----------------------------------------------------------------------
 
-    def _connect(self) -> Display | None:
-        if self._display is not None:
-            return self._display
-        try:
-            from Xlib import display as xdisplay
-            from Xlib import error as xerror
-        except ImportError:
-            self._set_status(
-                Status(
-                    self.name,
-                    self._chord.text() if self._chord else "",
-                    "unsupported",
-                    "The global shortcut needs the python-xlib package: pip install python-xlib.",
-                )
-            )
-            return None
-        try:
-            d = xdisplay.Display(os.environ.get("DISPLAY"))
-        except (xerror.DisplayError, OSError) as exc:
-            log.info("no X display for the hotkey: %s", exc)
-            return None
-        self._display = d
-        self._notifier = QSocketNotifier(d.fileno(), QSocketNotifier.Type.Read, self)
+    def _connect(self) -> bool:
+        if self._display:
+            return True
+        x = xlib.load()
+        if x is None:
+            log.info("no libX11 for the hotkey")
+            return False
+        name = os.environ.get("DISPLAY")
+        display = x.XOpenDisplay(name.encode() if name else None)
+        if not display:
+            log.info("no X display for the hotkey (DISPLAY=%s)", name)
+            return False
+        xlib.errors()
+        self._x, self._display = x, display
+        self._root = x.XDefaultRootWindow(display)
+        fd = x.XConnectionNumber(display)
+        self._notifier = QSocketNotifier(fd, QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._on_readable)
-        return d
+        return True
 
     # -- binding ------------------------------------------------------------------------------
 
@@ -82,31 +76,29 @@ class X11Hotkey(HotkeyBackend):
         if problem is not None:
             self._set_status(Status(self.name, chord.text(), "invalid", problem))
             return
-        d = self._connect()
-        if d is None:
-            if self._status.verdict != "unsupported":
-                self._set_status(
-                    Status(
-                        self.name,
-                        chord.text(),
-                        "unsupported",
-                        "Askshot could not reach the X server to bind the shortcut.",
-                    )
+        if not self._connect():
+            self._set_status(
+                Status(
+                    self.name,
+                    chord.text(),
+                    "unsupported",
+                    "Askshot could not reach the X server to bind the shortcut.",
                 )
+            )
             return
         self._grab(chord, keycode if keycode is not None else self.keycode)
 
-    def _grab(self, chord: Chord, fallback_keycode: int | None) -> None:
-        from Xlib import XK, X
-        from Xlib import error as xerror
+    def _keycode(self, keysym_name: str) -> int:
+        x = self._x
+        assert x is not None
+        keysym = x.XStringToKeysym(keysym_name.encode())
+        return int(x.XKeysymToKeycode(self._display, keysym)) if keysym else 0
 
-        d = self._display
-        assert d is not None
+    def _grab(self, chord: Chord, fallback_keycode: int | None) -> None:
+        x, d = self._x, self._display
+        assert x is not None
         keysym_name, mask = chord.x11()
-        keysym = XK.string_to_keysym(keysym_name)
-        keycode = d.keysym_to_keycode(keysym) if keysym else 0
-        if not keycode:
-            keycode = fallback_keycode or 0
+        keycode = self._keycode(keysym_name) or fallback_keycode or 0
         if not keycode:
             self._set_status(
                 Status(
@@ -118,16 +110,18 @@ class X11Hotkey(HotkeyBackend):
                 )
             )
             return
-        root = d.screen().root
-        caught = xerror.CatchError(xerror.BadAccess)
+        errors = xlib.errors()
+        x.XSync(d, 0)
+        errors.take()  # only what these requests cause counts
         states = [mask | extra for extra in self._lock_variants()]
         for state in states:
-            root.grab_key(keycode, state, True, X.GrabModeAsync, X.GrabModeAsync, onerror=caught)
-        d.sync()
-        if caught.get_error() is not None:
+            x.XGrabKey(d, keycode, state, self._root, 1, xlib.GRAB_MODE_ASYNC, xlib.GRAB_MODE_ASYNC)
+        x.XSync(d, 0)
+        if errors.take() == xlib.BAD_ACCESS:
             for state in states:
-                root.ungrab_key(keycode, state)
-            d.sync()
+                x.XUngrabKey(d, keycode, state, self._root)
+            x.XSync(d, 0)
+            errors.take()
             self._set_status(
                 Status(
                     self.name,
@@ -146,14 +140,12 @@ class X11Hotkey(HotkeyBackend):
 
     def _lock_variants(self) -> list[int]:
         """Every combination of CapsLock, NumLock and ScrollLock (where mapped) masks."""
-        from Xlib import XK, X
-
-        d = self._display
-        assert d is not None
-        locks = [X.LockMask]
-        mapping = d.get_modifier_mapping()
+        x = self._x
+        assert x is not None
+        locks = [xlib.LOCK_MASK]
+        mapping = xlib.modifier_keycodes(x, self._display)
         for name in ("Num_Lock", "Scroll_Lock"):
-            code = d.keysym_to_keycode(XK.string_to_keysym(name))
+            code = self._keycode(name)
             for index, codes in enumerate(mapping):
                 if code and code in codes and index > 2:  # Mod1..Mod5
                     locks.append(1 << index)
@@ -164,13 +156,13 @@ class X11Hotkey(HotkeyBackend):
         return sorted(variants)
 
     def _ungrab(self) -> None:
-        d = self._display
-        if d is None or self.keycode is None or not self._grabbed:
+        x = self._x
+        if x is None or not self._display or self.keycode is None or not self._grabbed:
             return
-        root = d.screen().root
         for state in self._grabbed:
-            root.ungrab_key(self.keycode, state)
-        d.sync()
+            x.XUngrabKey(self._display, self.keycode, state, self._root)
+        x.XSync(self._display, 0)
+        xlib.errors().take()
         self._grabbed = []
 
     def unbind(self) -> None:
@@ -184,33 +176,32 @@ class X11Hotkey(HotkeyBackend):
             self._notifier.setEnabled(False)
             self._notifier.deleteLater()
             self._notifier = None
-        if self._display is not None:
-            self._display.close()
-            self._display = None
+        if self._x is not None and self._display:
+            self._x.XCloseDisplay(self._display)
+            self._display = 0
 
     # -- events -------------------------------------------------------------------------------
 
     def _on_readable(self) -> None:
-        from Xlib.protocol import event as xevent
-
-        d = self._display
-        if d is None:
+        x, d = self._x, self._display
+        if x is None or not d:
             return
-        # Xlib reads several events at once: take every one already read, or the notifier
-        # would not fire again for them.
-        while d.pending_events():
-            ev = d.next_event()
-            if isinstance(ev, xevent.MappingNotify):
-                self._on_mapping(ev)
-            elif isinstance(ev, xevent.KeyPress) and self._matches(ev):
-                self._on_press(ev.time)
-            elif isinstance(ev, xevent.KeyRelease) and ev.detail == self.keycode:
+        # XPending reads the socket: take every event already read, or the notifier would not
+        # fire again for them.
+        ev = self._event
+        while x.XPending(d):
+            x.XNextEvent(d, ctypes.byref(ev))
+            if ev.type == xlib.MAPPING_NOTIFY:
+                self._on_mapping(ev.xmapping)
+            elif ev.type == xlib.KEY_PRESS and self._matches(ev.xkey):
+                self._on_press(int(ev.xkey.time))
+            elif ev.type == xlib.KEY_RELEASE and ev.xkey.keycode == self.keycode:
                 self._down = False
-                self._last_release = ev.time
+                self._last_release = int(ev.xkey.time)
 
-    def _matches(self, ev: KeyPress) -> bool:
+    def _matches(self, ev: xlib.XKeyEvent) -> bool:
         state = ev.state & ~self._locks
-        return bool(ev.detail == self.keycode and state == self._mask)
+        return bool(ev.keycode == self.keycode and state == self._mask)
 
     def _on_press(self, time: int) -> None:
         repeat = self._down or time == self._last_release  # held: a release+press pair
@@ -218,10 +209,9 @@ class X11Hotkey(HotkeyBackend):
         if not repeat:
             self._fire()
 
-    def _on_mapping(self, ev: MappingNotify) -> None:
-        d = self._display
-        assert d is not None
-        d.refresh_keyboard_mapping(ev)
+    def _on_mapping(self, ev: xlib.XMappingEvent) -> None:
+        assert self._x is not None
+        self._x.XRefreshKeyboardMapping(ctypes.byref(ev))
         if self._chord is not None and self._status.verdict == "bound":
             keycode = self.keycode
             observed = self._status.observed

@@ -19,19 +19,26 @@ if TYPE_CHECKING:
     from askshot.ui.capture.controller import CaptureController, CaptureMode
 
 
+def visible_windows() -> list[QWidget]:
+    """Our windows on screen now: what a capture hides first."""
+    from PySide6.QtWidgets import QApplication
+
+    return [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+
+
 class ScreenshotFlow(QObject):
     imageReady = Signal(QImage)  # the marked-up image, physical pixels
     failed = Signal(str)
+    shown = Signal()  # the frozen screen is painted: the user is choosing now
     finished = Signal()  # accepted, cancelled or failed
 
     def __init__(
         self,
-        window: QWidget,
-        hide: Callable[[], list[QWidget]],
+        parent: QObject | None = None,
+        hide: Callable[[], list[QWidget]] = visible_windows,
         portal: PortalBus | None = None,
     ) -> None:
-        super().__init__(window)
-        self._window = window
+        super().__init__(parent)
         self._hide = hide
         self._portal = portal
         self._controller: CaptureController | None = None
@@ -53,6 +60,7 @@ class ScreenshotFlow(QObject):
             self._controller.accepted.connect(self._on_region)
             self._controller.failed.connect(self._on_failed)
             self._controller.cancelled.connect(self.finished)
+            self._controller.shown.connect(self.shown)
         self._controller.start(hide=self._hide(), mode=mode)
 
     def _on_failed(self, sentence: str) -> None:
@@ -80,9 +88,7 @@ class ScreenshotFlow(QObject):
 
     def _on_marked(self, image: QImage) -> None:
         self._close_editor()
-        self._window.raise_()
-        self._window.activateWindow()
-        self.imageReady.emit(image)
+        self.imageReady.emit(image)  # whoever takes it brings its window forward
         self.finished.emit()
 
     def _on_back(self) -> None:

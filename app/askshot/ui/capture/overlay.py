@@ -33,7 +33,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from askshot.platform import geometry
-from askshot.platform.capture import Capture, CaptureError, to_qrect, to_rect
+from askshot.platform.capture import Capture, CaptureError, ScreenShot, to_qrect, to_rect
 
 log = logging.getLogger("askshot.capture")
 
@@ -127,6 +127,11 @@ class RegionOverlay(QWidget):
     cancelled = Signal()
     firstPainted = Signal()
 
+    capture: Capture
+    shot: ScreenShot
+    state: SelectionState
+    _drag: tuple[str, QPoint, QRect | None] | None
+
     def __init__(
         self,
         capture: Capture,
@@ -140,24 +145,46 @@ class RegionOverlay(QWidget):
             | Qt.WindowType.WindowStaysOnTopHint
         )
         super().__init__(parent, flags)
-        self.capture = capture
-        self.index = index
-        self.shot = capture.screens[index]
-        self.state = state if state is not None else SelectionState(capture, parent=self)
-        self.state.changed.connect(self._on_state_changed)
-        self._origin = self.shot.geometry.topLeft()
-        self._drag: tuple[str, QPoint, QRect | None] | None = None
-        self._decorated = QRegion()
-        self._painted = False
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMouseTracking(True)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setWindowTitle(self.tr("Askshot: select an area"))
         self.setAccessibleName(self.tr("Screenshot: select an area"))
-        self.setGeometry(self.shot.geometry)
+        self._connected: SelectionState | None = None
         self._build_toolbar()
+        self.load(capture, index, state)
+
+    def detach(self) -> None:
+        """Stop following the capture's selection (its session is going away)."""
+        old, self._connected = self._connected, None
+        # Hidden, it keeps no frozen screen (a 4K one is 33 MB): only its place.
+        self.shot = ScreenShot(QImage(), self.shot.geometry, self.shot.dpr, self.shot.name)
+        self.capture = Capture([self.shot])
+        if old is not None:
+            old.changed.disconnect(self._on_state_changed)
+            if old.parent() is self:
+                old.deleteLater()
+
+    def load(self, capture: Capture, index: int = 0, state: SelectionState | None = None) -> None:
+        """Show screen `index` of `capture` with `state`: a new capture in this (hidden) overlay,
+        whose window and pixel buffers are already there, so it paints at once."""
+        if self._connected is not None:
+            self.detach()
+        self.capture = capture
+        self.index = index
+        self.shot = capture.screens[index]
+        self.state = state if state is not None else SelectionState(capture, parent=self)
+        self.state.changed.connect(self._on_state_changed)
+        self._connected = self.state
+        self._origin = self.shot.geometry.topLeft()
+        self._drag = None
+        self._decorated = QRegion()
+        self._painted = False
+        self.setGeometry(self.shot.geometry)
+        self.buttons["last"].setEnabled(self.state.last_region is not None)
         self._on_state_changed()
+        self.update()
 
     # -- toolbar --------------------------------------------------------------------------------
 
@@ -212,7 +239,6 @@ class RegionOverlay(QWidget):
             button.clicked.connect(slot)
             row.addWidget(button)
             self.buttons[key] = button
-        self.buttons["last"].setEnabled(self.state.last_region is not None)
 
     def _place_toolbar(self) -> None:
         bar = self.toolbar

@@ -59,7 +59,6 @@ class ShortcutPage(QWidget):
         mono.setFamily("monospace")
         mono.setStyleHint(mono.StyleHint.Monospace)
         self.instructions.setFont(mono)
-        self.instructions.setMaximumHeight(150)
         self.copy_button = QPushButton(self.tr("Copy commands"))
         self.copy_button.setAutoDefault(False)
         self.copy_button.setAccessibleName(self.tr("Copy the commands"))
@@ -160,11 +159,23 @@ class ShortcutPage(QWidget):
         steps = None
         if status.verdict in ("taken", "unsupported") and self.shortcut is not None:
             steps = self.shortcut.instructions(status.chord or self.chord_text())
-        if steps is not None and status.verdict == "unsupported":
+        if steps is not None:
+            if status.verdict == "taken":  # another chord here, or the desktop binds it
+                text += " " + self.tr("Or let {0} run Askshot with it:").format(steps.desktop)
+                self.verdict.setText(text)
             self.instructions.setPlainText(steps.commands)
+            self._fit_instructions(steps.commands)
             self.instructions_box.show()
         else:
             self.instructions_box.hide()
+
+    def _fit_instructions(self, commands: str) -> None:
+        """As tall as its lines (up to eight), plus room for the horizontal scroll bar."""
+        box = self.instructions
+        lines = min(commands.count("\n") + 1, 8)
+        margins = 2 * (box.frameWidth() + int(box.document().documentMargin()))
+        bar = box.horizontalScrollBar().sizeHint().height()
+        box.setFixedHeight(lines * (box.fontMetrics().lineSpacing() + 1) + margins + bar + 4)
 
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(self.instructions.toPlainText())

@@ -69,7 +69,10 @@ class MainWindow(QMainWindow):
         *,
         dark: bool | None = None,
         shortcut: GlobalShortcut | None = None,
+        screenshots: ScreenshotFlow | None = None,
     ) -> None:
+        """`screenshots`: the resident app's capture flow, which it wires to this window (a
+        window on its own makes one at the first screenshot)."""
         super().__init__()
         self.shortcut = shortcut  # the global shortcut, for Settings (None outside the app)
         self._painted = False  # set by the first paint; heavier work waits for it
@@ -87,7 +90,7 @@ class MainWindow(QMainWindow):
         self._chat: ConversationController | None = None
         self._sidebar: Sidebar | None = None
         self._key_gate: KeyGate | None = None
-        self._shots: ScreenshotFlow | None = None
+        self._shots: ScreenshotFlow | None = screenshots
         self.first_run: FirstRunPanel | None = None
         # Set by the resident app: whether closing hides to the tray (asked at each close)
         self.hide_on_close: Callable[[], bool] | None = None
@@ -374,9 +377,9 @@ class MainWindow(QMainWindow):
         if self._shots is None:
             from askshot.ui.capture.flow import ScreenshotFlow
 
-            self._shots = ScreenshotFlow(self, self._own_windows, self.services.portal())
-            self._shots.imageReady.connect(self._add_screenshot)
-            self._shots.failed.connect(self.composer.show_error)
+            self._shots = ScreenshotFlow(self, portal=self.services.portal())
+            self._shots.imageReady.connect(self.add_screenshot)
+            self._shots.failed.connect(self.show_capture_error)
         self._shots.start(mode)
 
     @property
@@ -384,12 +387,11 @@ class MainWindow(QMainWindow):
         """A capture (the frozen screen, the markup) is open."""
         return self._shots is not None and self._shots.active
 
-    def _own_windows(self) -> list[QWidget]:
-        from PySide6.QtWidgets import QApplication
+    def show_capture_error(self, sentence: str) -> None:
+        self.bring_forward()
+        self.composer.show_error(sentence)
 
-        return [w for w in QApplication.topLevelWidgets() if w.isVisible()]
-
-    def _add_screenshot(self, image: QImage) -> None:
+    def add_screenshot(self, image: QImage) -> None:
         from askshot.ui.composer.attachments import qimage_to_pil
 
         self.composer.add_image_pil(qimage_to_pil(image, "Screenshot"), "Screenshot")

@@ -23,8 +23,10 @@ from askshot.platform.instance import COMMANDS, Message
 from askshot.ui.shell.services import Services
 
 if TYPE_CHECKING:
+    from askshot.platform.hotkey import Status
     from askshot.platform.instance import Command
     from askshot.platform.instance_server import InstanceServer
+    from askshot.ui.capture.flow import ScreenshotFlow
     from askshot.ui.shell.global_shortcut import GlobalShortcut
     from askshot.ui.shell.main_window import MainWindow
     from askshot.ui.shell.tray import Tray
@@ -47,6 +49,7 @@ class Resident(QObject):
         self.server = server
         self._dark = dark
         self._window: MainWindow | None = None
+        self._flow: ScreenshotFlow | None = None
         self.tray: Tray | None = None
         self.shortcut: GlobalShortcut | None = None
         self._quitting = False
@@ -61,11 +64,31 @@ class Resident(QObject):
         if self._window is None:
             from askshot.ui.shell.main_window import MainWindow
 
-            window = MainWindow(self.services, dark=self._dark, shortcut=self.shortcut)
+            window = MainWindow(
+                self.services,
+                dark=self._dark,
+                shortcut=self.shortcut,
+                screenshots=self.screenshots(),
+            )
             window.hide_on_close = self._close_to_tray
             window.hiddenToTray.connect(self._hidden_to_tray)
             self._window = window
         return self._window
+
+    def screenshots(self) -> ScreenshotFlow:
+        """The one capture flow: the shortcut, the tray, `askshot --capture` and the window's
+        own button all go through it, and it needs no window until an image is ready."""
+        if self._flow is None:
+            from askshot.ui.capture.flow import ScreenshotFlow
+
+            flow = ScreenshotFlow(self, portal=self.services.portal())
+            flow.imageReady.connect(lambda image: self.window().add_screenshot(image))
+            flow.failed.connect(lambda sentence: self.window().show_capture_error(sentence))
+            # The window is built while the user chooses an area (a person takes longer to
+            # start dragging than the window takes to build), so the image lands at once.
+            flow.shown.connect(lambda: QTimer.singleShot(0, self.window))
+            self._flow = flow
+        return self._flow
 
     def start_services(self) -> None:
         """The tray and the global shortcut: after the first paint when a window is shown, at
@@ -89,6 +112,7 @@ class Resident(QObject):
                 self.services, self.services.portal(), self, busy=self._capturing
             )
             shortcut.activated.connect(self._on_hotkey)
+            shortcut.statusChanged.connect(self._shortcut_changed)
             self.shortcut = shortcut
             if self._window is not None:
                 self._window.shortcut = shortcut
@@ -133,14 +157,18 @@ class Resident(QObject):
         """Select a region now; the image lands in the message box of the window, shown."""
         if self._capturing():
             return
-        self.window().take_screenshot()
+        self.screenshots().start()
 
     def settings(self) -> None:
         self.show()
         self.window().open_settings()
 
     def _capturing(self) -> bool:
-        return self._window is not None and self._window.capturing
+        return self._flow is not None and self._flow.active
+
+    def _shortcut_changed(self, status: Status) -> None:
+        if self.tray is not None:
+            self.tray.show_shortcut(status.chord if status.verdict == "bound" else "")
 
     def _on_hotkey(self) -> None:
         token = self.shortcut.activation_token if self.shortcut is not None else ""

@@ -56,6 +56,11 @@ class Tray(QObject):
         self._poll: QTimer | None = None
         self._check()
 
+    def show_shortcut(self, chord: str) -> None:
+        """Show the global shortcut beside "Capture and Ask" ("" when none works now)."""
+        label = self.tr("Capture and Ask")
+        self.actions["capture"].setText(f"{label}\t{chord}" if chord else label)
+
     @property
     def available(self) -> bool:
         return self.icon is not None
