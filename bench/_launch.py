@@ -26,7 +26,12 @@ def main() -> None:
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication, QWidget
 
-    app = QApplication([sys.argv[0]])
+    if mode == "app":  # as `askshot` makes it (application name, desktop file name)
+        from askshot.ui.launch import application
+
+        app = application()
+    else:
+        app = QApplication([sys.argv[0]])
     window: QWidget
 
     def after_paint() -> None:
@@ -57,20 +62,24 @@ def main() -> None:
         window = QWidget()
         window.setWindowTitle("bare")
         window.resize(1040, 720)
-    else:  # the same steps as askshot.ui.launch.run_gui, without the event loop's exec()
+    else:  # the steps of askshot.ui.launch.run_gui: the one instance, the resident, its window
+        from askshot.platform.instance import Message
+        from askshot.ui.launch import become_resident
         from askshot.ui.qt.collector import GuiThreadGarbageCollector
         from askshot.ui.qt.compat import check_pyside
-        from askshot.ui.shell.main_window import MainWindow
-        from askshot.ui.shell.services import Services
-        from askshot.ui.shell.theme import apply_theme
+        from askshot.ui.shell.resident import Resident
 
         assert check_pyside() is None
+        resident = become_resident(app, Message("show"))
+        assert isinstance(resident, Resident), "another Askshot runs with this ASKSHOT_HOME"
         GuiThreadGarbageCollector(app)
-        services = Services.create()
-        window = MainWindow(services, dark=apply_theme(app, services.settings.theme))
+        window = resident.window()
     watcher = FirstPaint()
     window.installEventFilter(watcher)
-    window.show()
+    if mode == "bare":
+        window.show()
+    else:
+        resident.run("show")
     app.exec()
     window.close()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QRect, Qt, Signal
+from PySide6.QtCore import QObject, QRect, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
@@ -36,8 +36,9 @@ class ScreenshotFlow(QObject):
         self,
         parent: QObject | None = None,
         hide: Callable[[], list[QWidget]] = visible_windows,
-        portal: PortalBus | None = None,
+        portal: Callable[[], PortalBus | None] = lambda: None,
     ) -> None:
+        """`portal`: the app's shared portal connection, asked for at the first capture."""
         super().__init__(parent)
         self._hide = hide
         self._portal = portal
@@ -56,7 +57,7 @@ class ScreenshotFlow(QObject):
         if self._controller is None:
             from askshot.ui.capture.controller import CaptureController
 
-            self._controller = CaptureController(self, portal=self._portal)
+            self._controller = CaptureController(self, portal=self._portal())
             self._controller.accepted.connect(self._on_region)
             self._controller.failed.connect(self._on_failed)
             self._controller.cancelled.connect(self.finished)
@@ -68,6 +69,8 @@ class ScreenshotFlow(QObject):
         self.finished.emit()
 
     def _on_region(self, image: QImage, _rect: QRect) -> None:
+        from PySide6.QtCore import Qt  # its ~100 enums take 70 ms to make: not at start-up
+
         from askshot.ui.capture.annotate import MarkupEditor
 
         editor = MarkupEditor(image)

@@ -377,7 +377,7 @@ class MainWindow(QMainWindow):
         if self._shots is None:
             from askshot.ui.capture.flow import ScreenshotFlow
 
-            self._shots = ScreenshotFlow(self, portal=self.services.portal())
+            self._shots = ScreenshotFlow(self, portal=self.services.portal)
             self._shots.imageReady.connect(self.add_screenshot)
             self._shots.failed.connect(self.show_capture_error)
         self._shots.start(mode)

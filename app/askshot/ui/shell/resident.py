@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication
 
 from askshot import __version__
 from askshot.platform.instance import COMMANDS, Message
+from askshot.ui.qt.compat import drop_source_cache
 from askshot.ui.shell.services import Services
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ class Resident(QObject):
         if self._flow is None:
             from askshot.ui.capture.flow import ScreenshotFlow
 
-            flow = ScreenshotFlow(self, portal=self.services.portal())
+            flow = ScreenshotFlow(self, portal=self.services.portal)
             flow.imageReady.connect(lambda image: self.window().add_screenshot(image))
             flow.failed.connect(lambda sentence: self.window().show_capture_error(sentence))
             # The window is built while the user chooses an area (a person takes longer to
@@ -117,6 +118,7 @@ class Resident(QObject):
             if self._window is not None:
                 self._window.shortcut = shortcut
             shortcut.start()
+        drop_source_cache()  # what PySide's import hook read of the modules loaded just now
 
     # -- commands -------------------------------------------------------------------------------
 
