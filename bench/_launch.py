@@ -12,8 +12,9 @@ import sys
 import time
 
 
-def rss_mib() -> float:
-    with open("/proc/self/status") as f:
+def rss_mib(pid: int | str = "self") -> float:
+    """A process's resident memory (this one by default), from /proc."""
+    with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024

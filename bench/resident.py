@@ -32,6 +32,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _launch import rss_mib  # noqa: E402
 
 SHORTCUT_TARGET_MS = 100
 SHELL_TARGET_MS = 150
@@ -90,14 +93,6 @@ w.show()
 print("ready", flush=True)
 app.exec()
 """
-
-
-def rss_mib(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 class Keys:

@@ -209,11 +209,7 @@ def test_overlay_on_a_real_display_window_key_then_drag(
         xserver.xdotool("mousemove", "150", "150")  # over the pattern window
         xserver.xdotool("key", "w")
         wait_ready(2)
-        xserver.xdotool("mousemove", "120", "110")
-        xserver.xdotool("mousedown", "1")
-        xserver.xdotool("mousemove", "160", "130")
-        xserver.xdotool("mousemove", "220", "160")
-        xserver.xdotool("mouseup", "1")
+        xserver.drag((120, 110), (160, 130), (220, 160))
         xserver.xdotool("key", "Return")
         out, err = proc.communicate(timeout=30)
     finally:

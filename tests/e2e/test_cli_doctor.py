@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 
 from askshot import APP_ID, __version__
-from askshot.platform.instance import Message, send
 from tests.e2e.xserver import XServer, xserver  # noqa: F401 - fixture
 from tests.helpers import ROOT, dbus
+from tests.helpers.instance import start, stop, wait_status
 
 SECRET = "sk-test-DOCTOR-SECRET-123"
 SECRET_OR = "sk-or-v1-DOCTOR-SECRET-456"
@@ -109,8 +109,8 @@ def text(env: dict[str, str]) -> str:
 
 def assert_all_sections(out: str) -> None:
     lines = out.splitlines()
-    for start in SECTIONS:
-        assert any(line.startswith(start) for line in lines), f"no {start!r} line in:\n{out}"
+    for heading in SECTIONS:
+        assert any(line.startswith(heading) for line in lines), f"no {heading!r} line in:\n{out}"
     assert any(line.startswith(("Screen ", "Screens: ")) for line in lines), out
     for name in ("config", "data", "cache", "logs", "history", "instance_socket"):
         assert f"  {name}: " in out, out
@@ -261,42 +261,6 @@ def test_a_key_in_the_keyring_is_never_printed(
 # -- the running Askshot ----------------------------------------------------------------------
 
 
-def start_instance(env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "askshot", "--background"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def wait_status(env: dict[str, str], proc: subprocess.Popen[str]) -> dict[str, Any]:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        reply = send(Message("status"), env)
-        if reply is not None and reply.ok:
-            found = json.loads(reply.text)
-            assert isinstance(found, dict)
-            return found
-        if proc.poll() is not None:
-            raise AssertionError(f"Askshot exited ({proc.returncode}): {stop(proc)}")
-        time.sleep(0.05)
-    raise AssertionError("no instance answered")
-
-
-def stop(proc: subprocess.Popen[str]) -> str:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    _, err = proc.communicate(timeout=10)
-    return err
-
-
 def test_the_running_instance_answers_for_the_shortcut_and_the_tray(
     env: dict[str, str],
 ) -> None:
@@ -306,7 +270,7 @@ def test_the_running_instance_answers_for_the_shortcut_and_the_tray(
     assert before["tray"] == {"available": None, "note": NOT_RUNNING}
     assert before["hotkey"]["status"]["verdict"] is None
 
-    proc = start_instance(offscreen)
+    proc = start(offscreen, "--background")
     try:
         live = wait_status(offscreen, proc)
         assert live["pid"] == proc.pid
@@ -353,7 +317,7 @@ def test_on_x11_the_verdict_is_the_running_instances(
     assert before["hotkey"]["status"]["verdict"] is None
     assert [s["geometry"] for s in before["screens"]] == [[0, 0, 1280, 800]]
 
-    proc = start_instance(x11)
+    proc = start(x11, "--background")
     try:
         live = wait_status(x11, proc)
         found = report(x11)

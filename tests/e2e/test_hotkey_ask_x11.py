@@ -43,17 +43,6 @@ def runtime_dir() -> Iterator[str]:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def visible(x: XServer, name: str) -> bool:
-    r = subprocess.run(
-        ["xdotool", "search", "--onlyvisible", "--name", f"^{name}$"],
-        env=x.env(),
-        capture_output=True,
-        text=True,
-        timeout=10,
-    )
-    return bool(r.stdout.strip())
-
-
 def wait_log(proc_log: Path, text: str, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -92,7 +81,7 @@ def test_from_another_app_the_shortcut_drag_enter_ask(
             other = xserver.wait_window("askshot-pattern")
             xserver.xdotool("windowfocus", "--sync", other)
             assert xserver.xdotool("getwindowfocus", "getwindowname") == "askshot-pattern"
-            assert not visible(xserver, "Askshot")  # a background start shows nothing
+            assert xserver.visible("Askshot") is None  # a background start shows nothing
             if trigger == "shortcut":
                 xserver.xdotool("key", "--clearmodifiers", "super+shift+a")
             else:
@@ -107,11 +96,7 @@ def test_from_another_app_the_shortcut_drag_enter_ask(
                 assert cli.returncode == 0, cli.stderr
             wait_log(log, "overlay painted")
             # drag from (1150,150) to (1350,250): 150 px of red, then 50 px of green
-            xserver.xdotool("mousemove", "1150", "150")
-            xserver.xdotool("mousedown", "1")
-            xserver.xdotool("mousemove", "1250", "200")
-            xserver.xdotool("mousemove", "1350", "250")
-            xserver.xdotool("mouseup", "1")
+            xserver.drag((1150, 150), (1250, 200), (1350, 250))
             time.sleep(0.3)
             xserver.xdotool("key", "Return")  # accept the selection
             xserver.wait_window("Askshot: mark up the screenshot")

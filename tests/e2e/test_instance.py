@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -17,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from askshot.platform.instance import Message, address, send
+from askshot.platform.instance import address
 from tests.helpers import ROOT
+from tests.helpers.instance import start, status, stop, wait_status
 
 
 @pytest.fixture
@@ -38,45 +38,6 @@ def env(tmp_path: Path) -> Iterator[dict[str, str]]:
     e.pop("DESKTOP_STARTUP_ID", None)
     yield e
     shutil.rmtree(runtime, ignore_errors=True)
-
-
-def start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "askshot", *args],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def status(env: dict[str, str]) -> dict[str, object] | None:
-    reply = send(Message("status"), env)
-    if reply is None or not reply.ok:
-        return None
-    return dict(json.loads(reply.text))
-
-
-def wait_status(env: dict[str, str], timeout: float = 30) -> dict[str, object]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = status(env)
-        if found is not None:
-            return found
-        time.sleep(0.05)
-    raise AssertionError("no instance answered")
-
-
-def stop(proc: subprocess.Popen[str]) -> str:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    _, err = proc.communicate(timeout=10)
-    return err
 
 
 def test_a_second_start_hands_its_command_over_and_leaves(env: dict[str, str]) -> None:

@@ -98,11 +98,7 @@ def test_shortcut_drag_enter_ask(xserver: XServer, askshot_home: Path, scale: st
             xserver.xdotool("key", "ctrl+shift+a")
             time.sleep(1.5)  # the grab and the overlay
             # drag from (1150,150) to (1350,250): 150 px of red, then 50 px of green
-            xserver.xdotool("mousemove", "1150", "150")
-            xserver.xdotool("mousedown", "1")
-            xserver.xdotool("mousemove", "1250", "200")
-            xserver.xdotool("mousemove", "1350", "250")
-            xserver.xdotool("mouseup", "1")
+            xserver.drag((1150, 150), (1250, 200), (1350, 250))
             time.sleep(0.3)
             xserver.xdotool("key", "Return")  # accept the selection
             xserver.wait_window("Askshot: mark up the screenshot")

@@ -35,20 +35,33 @@ class XServer:
             raise AssertionError(f"xdotool {' '.join(args)} failed: {r.stderr.strip()}")
         return r.stdout.strip()
 
+    def visible(self, name: str) -> str | None:
+        """The id of a visible window titled exactly `name`, or None."""
+        r = subprocess.run(
+            ["xdotool", "search", "--onlyvisible", "--name", f"^{name}$"],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        return r.stdout.split()[0] if r.stdout.strip() else None
+
     def wait_window(self, name: str, timeout: float = 20) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            r = subprocess.run(
-                ["xdotool", "search", "--onlyvisible", "--name", f"^{name}$"],
-                env=self.env(),
-                capture_output=True,
-                text=True,
-                timeout=10,
-            )
-            if r.stdout.strip():
-                return r.stdout.split()[0]
+            found = self.visible(name)
+            if found is not None:
+                return found
             time.sleep(0.1)
         raise AssertionError(f"no visible window named {name!r} within {timeout} s")
+
+    def drag(self, start: tuple[int, int], *through: tuple[int, int]) -> None:
+        """Press the left button at `start`, move through the points, release at the last."""
+        self.xdotool("mousemove", *map(str, start))
+        self.xdotool("mousedown", "1")
+        for point in through:
+            self.xdotool("mousemove", *map(str, point))
+        self.xdotool("mouseup", "1")
 
     def screenshot(self, path: Path) -> Path:
         subprocess.run(

@@ -198,6 +198,19 @@ class PortalBus(QObject):
     def poll(self, timeout: float) -> None:
         """Wait up to `timeout` seconds for incoming messages and dispatch them (for a caller
         that waits on an answer without running Qt's event loop)."""
+        self._receive(timeout)
+
+    def on_signal(self, interface: str, member: str, handler: SignalHandler) -> None:
+        self._handlers.setdefault((interface, member), []).append(handler)
+
+    # -- incoming ---------------------------------------------------------------------------
+
+    def _on_readable(self) -> None:
+        self._receive(0)
+
+    def _receive(self, timeout: float) -> None:
+        """Read what arrives within `timeout` seconds and everything already buffered, then
+        dispatch it."""
         if self._conn is None:
             return
         try:
@@ -210,25 +223,6 @@ class PortalBus(QObject):
             log.warning("the portal connection closed: %s", exc)
             self.close()
             return
-        self._drain()
-
-    def on_signal(self, interface: str, member: str, handler: SignalHandler) -> None:
-        self._handlers.setdefault((interface, member), []).append(handler)
-
-    # -- incoming ---------------------------------------------------------------------------
-
-    def _on_readable(self) -> None:
-        if self._conn is None:
-            return
-        while True:
-            try:
-                self._conn.recv_messages(timeout=0)
-            except TimeoutError:
-                break
-            except (OSError, ConnectionError, EOFError) as exc:
-                log.warning("the portal connection closed: %s", exc)
-                self.close()
-                return
         self._drain()
 
     def _drain(self) -> None:

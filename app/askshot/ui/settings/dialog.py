@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QCompleter,
     QDialog,
     QDialogButtonBox,
-    QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -42,6 +41,7 @@ from askshot.ui.settings.forms import (
     FormRows,
     Invalid,
     KeyField,
+    side_by_side,
     stacked,
     wrapped_label,
 )
@@ -145,11 +145,7 @@ class SettingsDialog(QDialog):
         self.remove_key_button.setAccessibleName(self.tr("Remove key"))
         self.remove_key_button.setToolTip(self.tr("Forget the stored key when you press OK"))
         self.remove_key_button.clicked.connect(self._on_remove_key)
-        key_row = QWidget()
-        key_layout = QHBoxLayout(key_row)
-        key_layout.setContentsMargins(0, 0, 0, 0)
-        key_layout.addWidget(self.key_field, 1)
-        key_layout.addWidget(self.remove_key_button)
+        key_row = side_by_side(self.key_field, self.remove_key_button, grow=self.key_field)
         self.key_source = wrapped_label(accessible_name=self.tr("Where the key is kept"))
 
         self.test_button = QPushButton(self.tr("Test connection"))
@@ -157,11 +153,7 @@ class SettingsDialog(QDialog):
         self.test_button.setAccessibleName(self.tr("Test connection"))
         self.test_button.clicked.connect(self.test_connection)
         self.test_result = wrapped_label(accessible_name=self.tr("Connection test result"))
-        test_row = QWidget()
-        test_layout = QHBoxLayout(test_row)
-        test_layout.setContentsMargins(0, 0, 0, 0)
-        test_layout.addWidget(self.test_button)
-        test_layout.addWidget(self.test_result, 1)
+        test_row = side_by_side(self.test_button, self.test_result, grow=self.test_result)
 
         self.model_combo = QComboBox()
         self.model_combo.setEditable(True)

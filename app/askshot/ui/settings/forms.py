@@ -90,6 +90,16 @@ def wrapped_label(text: str = "", accessible_name: str = "") -> QLabel:
     return label
 
 
+def side_by_side(*widgets: QWidget, grow: QWidget) -> QWidget:
+    """Widgets in a row in one form field; `grow` (one of them) takes the spare width."""
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        row.addWidget(widget, 1 if widget is grow else 0)
+    return box
+
+
 def stacked(*widgets: QWidget) -> QWidget:
     """Widgets one above the other in one form field, e.g. a line edit and its note."""
     box = QWidget()

@@ -11,7 +11,6 @@ from __future__ import annotations
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
-    QHBoxLayout,
     QKeySequenceEdit,
     QLineEdit,
     QPlainTextEdit,
@@ -22,7 +21,14 @@ from PySide6.QtWidgets import (
 from askshot.core.settings import Settings
 from askshot.platform import desktop
 from askshot.platform.hotkey import Status
-from askshot.ui.settings.forms import ERROR_STYLE, OK_STYLE, FormRows, stacked, wrapped_label
+from askshot.ui.settings.forms import (
+    ERROR_STYLE,
+    OK_STYLE,
+    FormRows,
+    side_by_side,
+    stacked,
+    wrapped_label,
+)
 from askshot.ui.shell.global_shortcut import GlobalShortcut
 
 
@@ -44,11 +50,7 @@ class ShortcutPage(QWidget):
         self.clear_button.setAutoDefault(False)
         self.clear_button.setAccessibleName(self.tr("Turn the global shortcut off"))
         self.clear_button.clicked.connect(self._on_clear)
-        key_row = QWidget()
-        row = QHBoxLayout(key_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.key_edit, 1)
-        row.addWidget(self.clear_button)
+        key_row = side_by_side(self.key_edit, self.clear_button, grow=self.key_edit)
         self.verdict = wrapped_label(accessible_name=self.tr("Global shortcut status"))
 
         self.instructions = QPlainTextEdit()

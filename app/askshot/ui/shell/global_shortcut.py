@@ -40,13 +40,11 @@ class GlobalShortcut(QObject):
         parent: QObject | None = None,
         *,
         backend: BackendName | None = None,
-        busy: Callable[[], bool] = lambda: False,
         make_backend: Callable[[], HotkeyBackend] | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services
         self._portal = portal
-        self._busy = busy  # True while a capture is open: a press then does nothing
         self.backend_name: BackendName = backend or choose_backend(
             os.environ, QGuiApplication.platformName()
         )
@@ -140,7 +138,7 @@ class GlobalShortcut(QObject):
 
     def _on_activated(self) -> None:
         now = time.monotonic()
-        if now - self._last < DEBOUNCE_S or self._busy():
+        if now - self._last < DEBOUNCE_S:
             return
         self._last = now
         self.activated.emit()

@@ -40,7 +40,7 @@ class Tray(QObject):
         self.menu.setAccessibleName(self.tr("Askshot"))
         self.actions: dict[str, QAction] = {}
         for key, label, signal in (
-            ("capture", self.tr("Capture and Ask"), self.captureRequested),
+            ("capture", self._capture_label(), self.captureRequested),
             ("quick-ask", self.tr("Quick Ask"), self.quickAskRequested),
             ("show", self.tr("Show Askshot"), self.showRequested),
             ("settings", self.tr("Settings…"), self.settingsRequested),
@@ -56,9 +56,12 @@ class Tray(QObject):
         self._poll: QTimer | None = None
         self._check()
 
+    def _capture_label(self) -> str:
+        return self.tr("Capture and Ask")
+
     def show_shortcut(self, chord: str) -> None:
         """Show the global shortcut beside "Capture and Ask" ("" when none works now)."""
-        label = self.tr("Capture and Ask")
+        label = self._capture_label()
         self.actions["capture"].setText(f"{label}\t{chord}" if chord else label)
 
     @property
