@@ -4,6 +4,9 @@ keeps no frozen screen; after the warm period everything is given back."""
 
 from __future__ import annotations
 
+import os
+
+import pytest
 import shiboken6
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor
@@ -12,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from askshot.platform import memory
 from askshot.platform.capture import Capture
 from askshot.ui.capture.controller import CaptureController
+from askshot.ui.capture.overlay import RegionOverlay
 from tests.ui.capture.test_overlay import (
     BLUE,
     GREEN,
@@ -102,3 +106,24 @@ def test_memory_is_held_during_a_burst_and_given_back_after() -> None:
         memory.release()
     assert not memory._held
     memory.release()  # twice is harmless
+
+
+@RAISE
+def test_the_overlay_takes_the_focus_with_the_activation_token(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str | None] = []
+    monkeypatch.setattr(
+        RegionOverlay,
+        "activateWindow",
+        lambda self: seen.append(os.environ.get("XDG_ACTIVATION_TOKEN")),
+    )
+    monkeypatch.delenv("XDG_ACTIVATION_TOKEN", raising=False)
+    ctl = CaptureController(grab=one_screen, settle_ms=0)
+    ctl.start([], token="token-from-the-compositor")
+    assert seen == ["token-from-the-compositor"]
+    assert "XDG_ACTIVATION_TOKEN" not in os.environ  # good for that one activation only
+    assert ctl.session is not None
+    with qtbot.waitSignal(ctl.finished):
+        qtbot.keyClick(ctl.session.overlays[0], Qt.Key.Key_Escape)
+    ctl.release()

@@ -112,12 +112,25 @@ def quits(qapp: QApplication, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture
-def grabs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def grabs(monkeypatch: pytest.MonkeyPatch) -> Grabs:
     """A capture starts (and stays open for the rest of the test) without grabbing the screen."""
-    started: list[str] = []
-    monkeypatch.setattr(ScreenshotFlow, "start", lambda self, mode="region": started.append(mode))
+    started = Grabs()
+
+    def start(self: ScreenshotFlow, mode: str = "region", token: str = "") -> None:
+        started.append(mode)
+        started.tokens.append(token)
+
+    monkeypatch.setattr(ScreenshotFlow, "start", start)
     monkeypatch.setattr(ScreenshotFlow, "active", property(lambda self: bool(started)))
     return started
+
+
+class Grabs(list[str]):
+    """The modes of the captures started; `tokens`: the activation token each was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tokens: list[str] = []
 
 
 @pytest.fixture
@@ -499,3 +512,22 @@ def test_the_tray_menu_shows_the_shortcut_while_it_works(
     (backend,) = backends
     backend.answer("taken")  # another program took it: the menu stops promising it
     assert capture.text() == "Capture and Ask"
+
+
+def test_the_shortcuts_activation_token_goes_to_the_capture(
+    qtbot: QtBot,
+    env: fs.FakeServer,
+    no_tray: None,
+    resident: Resident,
+    grabs: Grabs,
+    backends: list[FakeHotkey],
+) -> None:
+    """On Wayland the desktop hands a token with each press: the overlay needs it to take the
+    focus, so the keys go to the selection and not to the application underneath."""
+    resident.handle(Message("background"))
+    started(qtbot, resident)
+    (backend,) = backends
+    backend.activation_token = "token-from-the-compositor"  # type: ignore[attr-defined]
+    backend.press()
+    assert grabs == ["region"]
+    assert grabs.tokens == ["token-from-the-compositor"]

@@ -19,6 +19,7 @@ from askshot.platform import memory
 from askshot.platform.capture import Capture, CaptureError, capture_all, hide_own_windows
 from askshot.platform.portal import PortalBus
 from askshot.ui.capture.overlay import RegionOverlay, SelectionState, no_window_message
+from askshot.ui.qt.activation import activation_token
 
 CaptureMode = Literal["region", "fullscreen", "window", "last"]
 MODES: tuple[CaptureMode, ...] = ("region", "fullscreen", "window", "last")
@@ -64,17 +65,20 @@ class OverlaySession(QObject):
         self._shown = False
         self.kept: list[RegionOverlay] = []  # hidden when done, for the controller to reuse
 
-    def show(self) -> None:
+    def show(self, token: str = "") -> None:
+        """Cover every screen; the one under the cursor takes the focus (with the activation
+        `token` the shortcut or the launcher passed on, where the desktop asks for one)."""
         for overlay in self.overlays:
             overlay.show_on_screen()
         pos = QCursor.pos()
         hit = self.capture.screen_at(pos)
-        self.focus_overlay(hit if hit is not None else 0)
+        self.focus_overlay(hit if hit is not None else 0, token)
 
-    def focus_overlay(self, index: int) -> None:
+    def focus_overlay(self, index: int, token: str = "") -> None:
         overlay = self.overlays[index]
         overlay.raise_()
-        overlay.activateWindow()
+        with activation_token(token):
+            overlay.activateWindow()
         overlay.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
 
     def close(self, keep: bool = False) -> list[RegionOverlay]:
@@ -150,14 +154,16 @@ class CaptureController(QObject):
     def active(self) -> bool:
         return self._restore is not None
 
-    def start(self, hide: Iterable[QWidget] | None = None, mode: CaptureMode = "region") -> None:
+    def start(
+        self, hide: Iterable[QWidget] | None = None, mode: CaptureMode = "region", token: str = ""
+    ) -> None:
         """Hide `hide`'s windows (None: all of ours), capture, then show the overlays, or for
         "fullscreen"/"window"/"last" deliver that area at once when there is one."""
         if mode not in MODES:
             raise ValueError(f"unknown capture mode {mode!r}")
         if self.active:
             if self.session is not None and self.session.overlays:
-                self.session.focus_overlay(0)
+                self.session.focus_overlay(0, token)
             return
         stack = contextlib.ExitStack()
         self._restore = stack
@@ -199,7 +205,7 @@ class CaptureController(QObject):
         session.shown.connect(self.shown)
         if mode == "window":
             session.state.set_message(no_window_message(capture))
-        session.show()
+        session.show(token)
         log.debug("capture: overlays shown in %.1f ms", (time.perf_counter() - t2) * 1000)
 
     def _end(self) -> None:

@@ -49,7 +49,8 @@ class ScreenshotFlow(QObject):
     def active(self) -> bool:
         return self.editor is not None or (self._controller is not None and self._controller.active)
 
-    def start(self, mode: CaptureMode = "region") -> None:
+    def start(self, mode: CaptureMode = "region", token: str = "") -> None:
+        """Capture, then the overlay takes the focus (with the activation `token`, if any)."""
         if self.editor is not None:
             self.editor.raise_()
             self.editor.activateWindow()
@@ -62,7 +63,7 @@ class ScreenshotFlow(QObject):
             self._controller.failed.connect(self._on_failed)
             self._controller.cancelled.connect(self.finished)
             self._controller.shown.connect(self.shown)
-        self._controller.start(hide=self._hide(), mode=mode)
+        self._controller.start(hide=self._hide(), mode=mode, token=token)
 
     def _on_failed(self, sentence: str) -> None:
         self.failed.emit(sentence)

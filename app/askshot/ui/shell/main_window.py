@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +30,7 @@ from askshot.core import providers
 from askshot.core.errors import HistoryError
 from askshot.ui.composer.panel import ComposerPanel
 from askshot.ui.composer.presets import PresetBar
+from askshot.ui.qt.activation import activation_token
 from askshot.ui.qt.compat import drop_source_cache
 from askshot.ui.shell.services import Services
 
@@ -592,21 +592,3 @@ class MainWindow(QMainWindow):
         if self._owns_client and self._client is not None:
             self._client.close()
             self._client = None
-
-
-@contextlib.contextmanager
-def activation_token(token: str) -> Iterator[None]:
-    """Qt's Wayland plugin takes the focus with XDG_ACTIVATION_TOKEN when it is set as a window
-    is activated; the token is only good once, so it is set around that call alone."""
-    if not token:
-        yield
-        return
-    previous = os.environ.get("XDG_ACTIVATION_TOKEN")
-    os.environ["XDG_ACTIVATION_TOKEN"] = token
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("XDG_ACTIVATION_TOKEN", None)
-        else:
-            os.environ["XDG_ACTIVATION_TOKEN"] = previous

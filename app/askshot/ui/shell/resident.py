@@ -159,7 +159,7 @@ class Resident(QObject):
         """Select a region now; the image lands in the message box of the window, shown."""
         if self._capturing():
             return
-        self.screenshots().start()
+        self.screenshots().start(token=token)
 
     def settings(self) -> None:
         self.show()
