@@ -116,9 +116,12 @@ def grabs(monkeypatch: pytest.MonkeyPatch) -> Grabs:
     """A capture starts (and stays open for the rest of the test) without grabbing the screen."""
     started = Grabs()
 
-    def start(self: ScreenshotFlow, mode: str = "region", token: str = "") -> None:
+    def start(
+        self: ScreenshotFlow, mode: str = "region", token: str = "", ask: bool = False
+    ) -> None:
         started.append(mode)
         started.tokens.append(token)
+        started.asks.append(ask)
 
     monkeypatch.setattr(ScreenshotFlow, "start", start)
     monkeypatch.setattr(ScreenshotFlow, "active", property(lambda self: bool(started)))
@@ -131,6 +134,7 @@ class Grabs(list[str]):
     def __init__(self) -> None:
         super().__init__()
         self.tokens: list[str] = []
+        self.asks: list[bool] = []  # each in ask mode (the one gesture)?
 
 
 @pytest.fixture
@@ -345,12 +349,15 @@ def test_new_chat_shows_the_window_with_an_empty_conversation(
     assert resident.last_command == {"cmd": "new-chat", "token": False}
 
 
-def test_quick_ask_shows_the_window_ready_to_type(
+def test_quick_ask_shows_the_popup_ready_to_type_with_nothing_attached(
     qtbot: QtBot, env: fs.FakeServer, no_tray: None, resident: Resident
 ) -> None:
-    window = shown(qtbot, resident, "quick-ask")
-    assert window.isVisible()
-    qtbot.waitUntil(window.composer.message_box.hasFocus, timeout=2000)
+    resident.handle(Message("quick-ask"))
+    popup = resident.popup()
+    qtbot.waitExposed(popup)
+    assert popup.focusWidget() is popup.field
+    assert popup.attachments == []
+    assert resident.status()["window"] == {"built": False, "visible": False}
     assert resident.last_command == {"cmd": "quick-ask", "token": False}
 
 
@@ -363,12 +370,13 @@ def test_capture_starts_a_capture_without_showing_the_window_and_only_one(
     backends: list[FakeHotkey],
 ) -> None:
     resident.handle(Message("capture"))
-    assert grabs == ["region"]
-    # the window is built only once the frozen screen is painted, and not shown
-    assert resident.status()["window"] == {"built": False, "visible": False}
+    assert grabs == ["region"] and grabs.asks == [True]  # the one gesture: ask beside it
+    # the popup is built once the frozen screen is painted, hidden; the window not at all
+    assert resident._popup is None
     resident.screenshots().shown.emit()
-    qtbot.waitUntil(lambda: resident.status()["window"]["built"], timeout=5000)
-    assert resident.status()["window"] == {"built": True, "visible": False}
+    qtbot.waitUntil(lambda: resident._popup is not None, timeout=5000)
+    assert resident.popup().isHidden()
+    assert resident.status()["window"] == {"built": False, "visible": False}
 
     resident.handle(Message("capture"))  # a second start while the selection is open
     resident.start_services()

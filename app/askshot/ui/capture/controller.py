@@ -121,6 +121,7 @@ class CaptureController(QObject):
     (tests); our windows are hidden from before the grab until the overlays close."""
 
     accepted = Signal(QImage, QRect)  # the crop in physical pixels, its logical rectangle
+    asked = Signal(QImage, QRect, str)  # ask mode: the marked-up crop, its rectangle, the question
     cancelled = Signal()
     failed = Signal(str)  # a sentence saying why and what to do
     shown = Signal()  # the overlays are painted: the user is choosing
@@ -155,10 +156,18 @@ class CaptureController(QObject):
         return self._restore is not None
 
     def start(
-        self, hide: Iterable[QWidget] | None = None, mode: CaptureMode = "region", token: str = ""
+        self,
+        hide: Iterable[QWidget] | None = None,
+        mode: CaptureMode = "region",
+        token: str = "",
+        *,
+        ask: list[tuple[str, str]] | None = None,
     ) -> None:
         """Hide `hide`'s windows (None: all of ours), capture, then show the overlays, or for
-        "fullscreen"/"window"/"last" deliver that area at once when there is one."""
+        "fullscreen"/"window"/"last" deliver that area at once when there is one.
+
+        `ask` (the preset chips, maybe none): ask mode, where the ask bar comes up beside the
+        selection and the result is `asked`, or `accepted` when the user sends it to the chat."""
         if mode not in MODES:
             raise ValueError(f"unknown capture mode {mode!r}")
         if self.active:
@@ -193,11 +202,16 @@ class CaptureController(QObject):
             rect = capture.window_at(cursor)
         elif mode == "last":
             rect = self.last_region
-        if rect is not None:
+        if rect is not None and ask is None:
             with contextlib.suppress(CaptureError):
                 self._deliver(capture.crop(rect), rect)
                 return
         session = OverlaySession(capture, self.last_region, self, reuse=self._spare)
+        if ask is not None:
+            session.state.ask = True
+            session.state.presets = list(ask)
+            if rect is not None:
+                session.state.rect = QRect(rect)
         self._drop(self._spare)  # more than this capture has screens
         self.session = session
         session.accepted.connect(self._deliver)
@@ -231,8 +245,13 @@ class CaptureController(QObject):
 
     def _deliver(self, image: QImage, rect: QRect) -> None:
         self.last_region = QRect(rect)
+        state = self.session.state if self.session is not None else None
+        question = state.question if state is not None and state.intent == "ask" else None
         self._end()
-        self.accepted.emit(image, rect)
+        if question is not None:
+            self.asked.emit(image, rect, question)
+        else:
+            self.accepted.emit(image, rect)
         self.finished.emit()
 
     def _on_cancelled(self) -> None:

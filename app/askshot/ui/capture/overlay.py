@@ -1,10 +1,15 @@
 """The region overlay: one frameless, always-on-top, full-screen window per screen shows the frozen
 screenshot, dims everything but the selection and shows the selection's size in physical pixels.
 
-Drag to select (drag inside the selection to move it); arrow keys move it by 1 logical pixel (10
-with Ctrl), Shift+arrows resize it, and the first arrow key with nothing selected starts a centred
-selection. Enter accepts (the whole screen under the cursor if nothing is selected), Esc cancels;
-F takes the screen under the cursor, W the window under it (X11), R the last accepted area.
+Drag to select (drag inside the selection to move it, drag its edges or corners to resize it);
+arrow keys move it by 1 logical pixel (10 with Ctrl), Shift+arrows resize it, and the first arrow
+key with nothing selected starts a centred selection. Enter accepts (the whole screen under the
+cursor if nothing is selected), Esc cancels; F takes the screen under the cursor, W the window
+under it (X11), R the last accepted area.
+
+In ask mode (the global shortcut), releasing the mouse shows the ask bar beside the selection
+instead: F, W, R and Enter select rather than accept, the question is typed there, markup is drawn
+straight on the frozen screen (marks.py), and sending takes the area with its marks and question.
 
 The overlays of one capture share a `SelectionState` in global logical coordinates, so a
 selection can span screens. This module is only the per-screen widget and its mouse and
@@ -15,8 +20,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QObject, QPoint, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QCursor,
@@ -34,10 +40,27 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from askshot.platform import geometry
 from askshot.platform.capture import Capture, CaptureError, ScreenShot, to_qrect, to_rect
+from askshot.ui.capture import marks
+from askshot.ui.capture.annotations import Annotation, TextNote, flatten
+
+if TYPE_CHECKING:
+    from askshot.ui.capture.annotate import _NoteEdit
+    from askshot.ui.capture.askbar import AskBar
 
 log = logging.getLogger("askshot.capture")
 
 DIM = QColor(0, 0, 0, 110)
+HANDLE = 7  # side of a resize handle; edges grab this close, in logical pixels
+_EDGE_CURSORS = {
+    "l": Qt.CursorShape.SizeHorCursor,
+    "r": Qt.CursorShape.SizeHorCursor,
+    "t": Qt.CursorShape.SizeVerCursor,
+    "b": Qt.CursorShape.SizeVerCursor,
+    "lt": Qt.CursorShape.SizeFDiagCursor,
+    "rb": Qt.CursorShape.SizeFDiagCursor,
+    "rt": Qt.CursorShape.SizeBDiagCursor,
+    "lb": Qt.CursorShape.SizeBDiagCursor,
+}
 ACCENT = QColor(61, 174, 233)
 LABEL_BG = QColor(20, 20, 20, 220)
 
@@ -97,6 +120,22 @@ class SelectionState(QObject):
         self.cursor: QPoint | None = None
         self.dragging = False
         self.message = ""
+        # ask mode: the bar beside the selection, the marks, the question and how it is sent
+        self.ask = False
+        self.presets: list[tuple[str, str]] = []
+        self.marks: list[Annotation] = []
+        self.tool = "crop"
+        self.question = ""
+        self.intent: str = "accept"  # "ask": send the question; "attach": to the message box
+
+    def add_mark(self, mark: Annotation) -> None:
+        self.marks.append(mark)
+        self.changed.emit()
+
+    def undo_mark(self) -> None:
+        if self.marks:
+            self.marks.pop()
+            self.changed.emit()
 
     def set_rect(self, rect: QRect | None) -> None:
         if rect is not None:
@@ -152,6 +191,9 @@ class RegionOverlay(QWidget):
         self.setWindowTitle(self.tr("Askshot: select an area"))
         self.setAccessibleName(self.tr("Screenshot: select an area"))
         self._connected: SelectionState | None = None
+        self._bar: AskBar | None = None
+        self._note: _NoteEdit | None = None
+        self._drawing: tuple[QPointF, QPointF] | None = None  # a mark being dragged
         self._build_toolbar()
         self.load(capture, index, state)
 
@@ -179,6 +221,12 @@ class RegionOverlay(QWidget):
         self._connected = self.state
         self._origin = self.shot.geometry.topLeft()
         self._drag = None
+        self._drawing = None
+        self._drop_note()
+        if self._bar is not None:
+            self._bar.hide()
+            self._bar.deleteLater()  # its presets and question belong to the last capture
+            self._bar = None
         self._decorated = QRegion()
         self._painted = False
         self.setGeometry(self.shot.geometry)
@@ -269,19 +317,157 @@ class RegionOverlay(QWidget):
 
     def _on_state_changed(self) -> None:
         self.hint_label.setText(self._hint())
-        self.toolbar.setVisible(not self.state.dragging)
-        if not self.state.dragging:
+        asking = self._shows_bar()
+        self.toolbar.setVisible(not self.state.dragging and not asking)
+        if not self.state.dragging and not asking:
             self._place_toolbar()
+        if asking:
+            self._show_bar()
+        elif self._bar is not None and self._bar.isVisible():
+            self._bar.hide()
+            if self.isActiveWindow():
+                self.setFocus()
         new = self._decoration()
         self.update(new.united(self._decorated))
         self._decorated = new
+
+    # -- the ask bar ----------------------------------------------------------------------------
+
+    def _shows_bar(self) -> bool:
+        """In ask mode, the overlay under the selection's bottom-left corner shows the bar."""
+        rect = self.state.rect
+        if not self.state.ask or rect is None or self.state.dragging:
+            return False
+        corner = QPoint(rect.x(), rect.y() + rect.height() - 1)
+        return self.capture.nearest_screen(corner) == self.index
+
+    @property
+    def bar(self) -> AskBar:
+        if self._bar is None:
+            from askshot.ui.capture.askbar import AskBar
+
+            bar = AskBar(self.state.presets, self)
+            bar.question.setText(self.state.question)
+            bar.question.textEdited.connect(self._on_question)
+            bar.sendRequested.connect(self.send_question)
+            bar.attachRequested.connect(self.attach)
+            bar.toolChosen.connect(self.set_tool)
+            bar.undoRequested.connect(self.state.undo_mark)
+            bar.backRequested.connect(self.step_back)
+            bar.nudgeRequested.connect(self.keyboard_step)
+            bar.hide()
+            self._bar = bar
+        return self._bar
+
+    def _on_question(self, text: str) -> None:
+        self.state.question = text
+
+    def _show_bar(self) -> None:
+        bar = self.bar
+        bar.set_size(self._label_text())
+        bar.set_tool(self.state.tool)
+        bar.adjustSize()
+        bar.move(self._bar_place(bar.width(), bar.height()))
+        if not bar.isVisible():
+            bar.show()
+            bar.raise_()
+            if self._note is None:
+                bar.question.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _bar_place(self, w: int, h: int) -> QPoint:
+        """Below the selection (left edges aligned), else above it, else inside its bottom;
+        always on this screen."""
+        sel = self._local_selection()
+        screen = self.rect()
+        x = min(max(sel.x(), 8), max(screen.width() - w - 8, 0))
+        below = QRect(x, sel.y() + sel.height() + 8, w, h)
+        above = QRect(x, sel.y() - h - 8, w, h)
+        for place in (below, above):
+            if screen.contains(place):
+                return place.topLeft()
+        y = min(max(sel.y() + sel.height() - h - 8, 8), max(screen.height() - h - 8, 0))
+        return QPoint(x, y)
+
+    def set_tool(self, tool: str) -> None:
+        self._drop_note(keep=True)
+        self.state.tool = tool
+        self.setCursor(Qt.CursorShape.CrossCursor if tool != "text" else Qt.CursorShape.IBeamCursor)
+        if self._bar is not None:
+            self._bar.set_tool(tool)
+            self._bar.question.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def send_question(self, text: str) -> None:
+        self._drop_note(keep=True)
+        self.state.question = text
+        self.state.intent = "ask"
+        if self.state.rect is not None:
+            self.accept_rect(self.state.rect)
+
+    def attach(self) -> None:
+        self._drop_note(keep=True)
+        self.state.intent = "attach"
+        if self.state.rect is not None:
+            self.accept_rect(self.state.rect)
+
+    def step_back(self) -> None:
+        """Esc in ask mode: the note being written, then the markup tool, then the selection
+        (with its marks), then the whole capture."""
+        if self._note is not None:
+            self._drop_note(keep=False)
+        elif self.state.tool != "crop":
+            self.set_tool("crop")
+        elif self.state.rect is not None:
+            self.state.marks.clear()
+            self.state.set_rect(None)
+            self.setFocus()
+        else:
+            self.cancel()
+
+    # -- notes ------------------------------------------------------------------------------------
+
+    def _start_note(self, point: QPoint) -> None:
+        from askshot.ui.capture.annotate import _NoteEdit
+        from askshot.ui.capture.annotations import MARK_COLOR, note_font, note_padding
+
+        edit = _NoteEdit(self)
+        edit.setAccessibleName(self.tr("Note text"))
+        edit.setPlaceholderText(self.tr("Note…"))
+        edit.setFont(note_font(marks.NOTE_SIZE))
+        pad = note_padding(marks.NOTE_SIZE)
+        edit.setStyleSheet(
+            f"QLineEdit {{ background: white; color: {MARK_COLOR.name()};"
+            f" border: 1px solid {MARK_COLOR.name()}; border-radius: {pad}px; padding: {pad}px; }}"
+        )
+        edit.setMinimumWidth(120)
+        edit.done.connect(self._drop_note)
+        edit.move(point - self._origin)
+        edit.adjustSize()
+        edit.show()
+        edit.setFocus()
+        self._note = edit
+        self._note_at = QPoint(point)
+
+    def _drop_note(self, keep: bool = True) -> None:
+        edit, self._note = self._note, None
+        if edit is None:
+            return
+        edit.done.disconnect(self._drop_note)
+        text = edit.text().strip()
+        edit.hide()
+        edit.deleteLater()
+        if keep and text:
+            self.state.add_mark(TextNote(self._note_at, text, marks.NOTE_SIZE))
+        if self._bar is not None and self._bar.isVisible():
+            self._bar.question.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _decoration(self) -> QRegion:
         """Where this overlay paints something besides the dimmed screenshot."""
         rect = self.state.rect
         if rect is None:
             return QRegion()
-        region = QRegion(rect.adjusted(-2, -2, 2, 2).translated(-self._origin))
+        region = QRegion(rect.adjusted(-HANDLE, -HANDLE, HANDLE, HANDLE).translated(-self._origin))
+        for box in self._mark_boxes():
+            region = region.united(box.translated(-self._origin))
         region = region.united(self._label_rect().adjusted(-1, -1, 1, 1).translated(-self._origin))
         return region.intersected(QRegion(self.rect()))
 
@@ -310,6 +496,35 @@ class RegionOverlay(QWidget):
             return above
         return QRect(rect.x() + 6, rect.y() + 6, w, h)
 
+    def _mark_boxes(self) -> list[QRect]:
+        """Where the marks (and the one being drawn) lie, global logical, with room for strokes."""
+        boxes: list[QRect] = []
+        drawn: list[Annotation] = list(self.state.marks)
+        if self._drawing is not None:
+            preview = marks.for_drag(self.state.tool, *self._drawing)
+            if preview is not None:
+                drawn.append(preview)
+        for m in drawn:
+            if isinstance(m, TextNote):
+                box = QRect(m.pos, m.pos + QPoint(2000, 60))
+            elif hasattr(m, "rect"):
+                box = QRect(m.rect)
+            else:
+                box = QRectF(m.start, m.end).normalized().toAlignedRect()
+            boxes.append(box.adjusted(-30, -30, 30, 30))
+        return boxes
+
+    def _handles(self) -> list[QRect]:
+        sel = self._local_selection()
+        if sel.isEmpty() or self.state.dragging or self.state.tool != "crop":
+            return []
+        h = HANDLE
+        xs = (sel.left(), sel.center().x(), sel.right())
+        ys = (sel.top(), sel.center().y(), sel.bottom())
+        return [
+            QRect(x - h // 2, y - h // 2, h, h) for y in ys for x in xs if (x, y) != (xs[1], ys[1])
+        ]
+
     # -- painting -------------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -327,8 +542,12 @@ class RegionOverlay(QWidget):
             if not sel.isEmpty():
                 painter.setPen(QPen(ACCENT, 1))
                 painter.drawRect(sel.adjusted(-1, -1, 0, 0))
+            if self.state.marks or self._drawing is not None:
+                self._paint_marks(painter)
+            for handle in self._handles():
+                painter.fillRect(handle, ACCENT)
             label = self._label_rect().translated(-self._origin)
-            if label.intersects(area):
+            if label.intersects(area) and not self._shows_bar():
                 painter.setRenderHint(QPainter.RenderHint.Antialiasing)
                 painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(LABEL_BG)
@@ -341,14 +560,76 @@ class RegionOverlay(QWidget):
             log.info("overlay painted")  # bench/resident.py times the shortcut to this
             self.firstPainted.emit()
 
+    def _paint_marks(self, painter: QPainter) -> None:
+        shown = list(self.state.marks)
+        if self._drawing is not None:
+            preview = marks.for_drag(self.state.tool, *self._drawing)
+            if preview is not None:
+                shown.append(preview)
+        rect = self.state.rect
+        painter.save()
+        if rect is not None:  # marks show inside the area only: that is what is sent
+            painter.setClipRect(rect.translated(-self._origin))
+        marks.paint(painter, shown, self._origin)
+        painter.restore()
+
     # -- mouse ----------------------------------------------------------------------------------
+
+    def _edges_at(self, point: QPoint) -> str:
+        """Which edges of the selection `point` (global) grabs: "" or some of "l", "r", "t",
+        "b"."""
+        rect = self.state.rect
+        if rect is None or self.state.tool != "crop":
+            return ""
+        grab = rect.adjusted(-HANDLE, -HANDLE, HANDLE, HANDLE)
+        if not grab.contains(point):
+            return ""
+        near = HANDLE
+        edges = ""
+        if abs(point.x() - rect.left()) <= near:
+            edges += "l"
+        elif abs(point.x() - (rect.x() + rect.width())) <= near:
+            edges += "r"
+        if abs(point.y() - rect.top()) <= near:
+            edges += "t"
+        elif abs(point.y() - (rect.y() + rect.height())) <= near:
+            edges += "b"
+        return edges
+
+    def _resized(self, start: QRect, edges: str, delta: QPoint) -> QRect:
+        left, top = start.left(), start.top()
+        right, bottom = start.x() + start.width(), start.y() + start.height()
+        if "l" in edges:
+            left += delta.x()
+        if "r" in edges:
+            right += delta.x()
+        if "t" in edges:
+            top += delta.y()
+        if "b" in edges:
+            bottom += delta.y()
+        return QRect(min(left, right), min(top, bottom), abs(right - left), abs(bottom - top))
+
+    def _marking(self, point: QPoint) -> bool:
+        """A press at `point` draws a mark: a markup tool is on and it is inside the area."""
+        rect = self.state.rect
+        return self.state.tool != "crop" and rect is not None and rect.contains(point)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         point = self._global(event.position().toPoint())
         self.state.cursor = point
         if event.button() == Qt.MouseButton.LeftButton:
             rect = self.state.rect
-            if rect is not None and rect.contains(point):
+            edges = self._edges_at(point)
+            if self._marking(point):
+                self._drop_note(keep=True)
+                if self.state.tool == "text":
+                    self._start_note(point)
+                else:
+                    self._drawing = (QPointF(point), QPointF(point))
+                return
+            if rect is not None and edges:
+                self._drag = ("resize:" + edges, point, QRect(rect))
+            elif rect is not None and rect.contains(point):
                 self._drag = ("move", point, QRect(rect))
             else:
                 self._drag = ("new", point, None)
@@ -363,10 +644,24 @@ class RegionOverlay(QWidget):
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         point = self._global(event.position().toPoint())
         self.state.cursor = point
+        if self._drawing is not None:
+            self._drawing = (self._drawing[0], QPointF(point))
+            self._on_state_changed()
+            return
         if self._drag is None:
+            edges = self._edges_at(point)
+            if edges:
+                self.setCursor(_EDGE_CURSORS[edges])
+            elif self.state.tool == "text" and self._marking(point):
+                self.setCursor(Qt.CursorShape.IBeamCursor)
+            else:
+                self.setCursor(Qt.CursorShape.CrossCursor)
             return
         kind, anchor, start = self._drag
-        if kind == "new":
+        if kind.startswith("resize:") and start is not None:
+            rect = self._resized(start, kind.removeprefix("resize:"), point - anchor)
+            self.state.set_rect(rect if not rect.isEmpty() else None)
+        elif kind == "new":
             r = geometry.Rect.from_points(anchor.x(), anchor.y(), point.x(), point.y())
             self.state.set_rect(to_qrect(r) if not r.empty else None)
         elif start is not None:
@@ -376,6 +671,19 @@ class RegionOverlay(QWidget):
             self.state.set_rect(to_qrect(moved))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._drawing is not None:
+            start = self._drawing[0]
+            self._drawing = None
+            mark = marks.for_drag(
+                self.state.tool, start, QPointF(self._global(event.position().toPoint()))
+            )
+            if mark is not None:
+                self.state.add_mark(mark)
+            else:
+                self._on_state_changed()
+            if self._bar is not None and self._bar.isVisible():  # typing goes on asking
+                self._bar.question.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
         if event.button() == Qt.MouseButton.LeftButton and self._drag is not None:
             self.mouseMoveEvent(event)
             self._drag = None
@@ -388,8 +696,12 @@ class RegionOverlay(QWidget):
             event.button() == Qt.MouseButton.LeftButton
             and rect is not None
             and rect.contains(point)
+            and not self._marking(point)
         ):
-            self.accept_rect(rect)
+            if self.state.ask:
+                self.bar.send()
+            else:
+                self.accept_rect(rect)
 
     # -- keyboard -------------------------------------------------------------------------------
 
@@ -397,7 +709,12 @@ class RegionOverlay(QWidget):
         key = event.key()
         mods = event.modifiers()
         if key == Qt.Key.Key_Escape:
-            self.cancel()
+            self.step_back() if self.state.ask else self.cancel()
+        elif self._bar is not None and self._bar.isVisible():
+            if not self._bar.handle_key(event, empty=not self._bar.question.text()):
+                # Typing while the overlay has the focus (after a click on it) is asking.
+                self._bar.question.setFocus(Qt.FocusReason.OtherFocusReason)
+                self._bar.question.event(event)
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.accept_selection()
         elif key == Qt.Key.Key_F:
@@ -465,11 +782,21 @@ class RegionOverlay(QWidget):
             self.state.set_message(self.tr("No area chosen yet in this session."))
 
     def accept_rect(self, rect: QRect) -> None:
+        """Take `rect` (with the marks drawn on it); in ask mode, until the question is sent,
+        only select it, so the ask bar comes up beside it."""
         rect = rect.normalized().intersected(self.state.bounds)
+        if self.state.ask and self.state.intent == "accept":
+            self.state.set_rect(rect)
+            return
         try:
             image = self.capture.crop(rect)
+            if self.state.marks:
+                image = flatten(image, marks.to_image(self.state.marks, rect, image.width()))
         except CaptureError as exc:
             self.state.set_message(exc.message)
+            return
+        except ValueError:  # nothing left to flatten: an empty area
+            self.state.set_message(self.tr("The selection is empty."))
             return
         self.state.last_region = QRect(rect)
         self.accepted.emit(image, rect)

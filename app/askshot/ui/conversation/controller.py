@@ -216,12 +216,7 @@ class ConversationController(QObject):
             Timeouts(read=self.services.settings.timeout_s),
             self,
         )
-        worker.prepared.connect(self._on_prepared)
-        worker.textReady.connect(self._on_text)
-        worker.retrying.connect(self._on_retrying)
-        worker.streamFinished.connect(self._on_settled)
-        worker.failed.connect(self._on_settled)
-        worker.ended.connect(self._on_ended)
+        self._connect(worker)
         self.worker = worker
         self._settled = False
         self._got_text = False
@@ -233,6 +228,82 @@ class ConversationController(QObject):
     def stop(self) -> None:
         if self.worker is not None:
             self.worker.stop()
+
+    # -- handing a conversation over (the popup's "Open in Askshot") ----------------------------
+
+    def _connect(self, worker: StreamWorker, connect: bool = True) -> None:
+        pairs = (
+            (worker.prepared, self._on_prepared),
+            (worker.textReady, self._on_text),
+            (worker.retrying, self._on_retrying),
+            (worker.streamFinished, self._on_settled),
+            (worker.failed, self._on_settled),
+            (worker.ended, self._on_ended),
+        )
+        for signal, slot in pairs:
+            (signal.connect if connect else signal.disconnect)(slot)
+
+    def hand_over(self, target: ConversationController) -> None:
+        """Continue this conversation in `target` (another view): the answer being written, if
+        any, goes on there without a word lost; this controller is left with a new chat."""
+        if self.conversation_id is None:
+            return
+        worker, renderer = self.worker, self._renderer
+        if worker is None or self._settled:
+            target.open(self.conversation_id)
+        else:
+            shown = renderer.text if renderer is not None else ""
+            self.worker = None  # its queued signals to this controller are ignored from now
+            self._renderer = None
+            self._tick.stop()
+            target.adopt(self.conversation_id, worker, shown, connect_first=True)
+            self._connect(worker, False)
+            worker.setParent(target)
+            self.statusChanged.emit("")
+            self.busyChanged.emit(False)
+        self.conversation_id = None
+        self.leaf_id = None
+        self.edit_parent = None
+        self.view.clear()
+
+    def adopt(
+        self, conversation_id: int, worker: StreamWorker, shown: str, *, connect_first: bool
+    ) -> None:
+        """Show `conversation_id` with its running answer (`shown`: the text so far that the
+        history may not have yet) and follow `worker` from here."""
+        self.stop_and_wait()
+        self.edit_parent = None
+        self.conversation_id = conversation_id
+        exchange = worker.exchange
+        try:
+            question = self.store.message(exchange.question_id or 0)
+            self._reload(question.id)
+        except HistoryError as exc:
+            self.view.add_notice(exc.message, error=True)
+        self.leaf_id = exchange.reply_id
+        a = exchange.ask_with
+        self._renderer = self.view.begin_reply(
+            None, header=a.model + (f" · {a.sent_effort}" if a.sent_effort else "")
+        )
+        self.worker = worker
+        self._settled = False
+        self._got_text = bool(shown)
+        if connect_first:
+            self._connect(worker)
+        if shown:
+            self._renderer.append(shown)
+        self._take_text(worker)  # what came since: also lets the worker signal again
+        self._tick.start()
+        self.busyChanged.emit(True)
+        self._update_status()
+        self.conversationChanged.emit(conversation_id)
+        if not worker.running:  # it ended before its signals reached us: settle it now
+            QTimer.singleShot(0, lambda: self._finish_adopted(worker))
+
+    def _finish_adopted(self, worker: StreamWorker) -> None:
+        if self.worker is worker:
+            self._settle(worker)
+            self._end(worker)
 
     def stop_and_wait(self) -> None:
         """Stop the answer now. Its thread records it as stopped (text kept) before it ends;

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSettings, QTimer, Signal
@@ -49,6 +48,7 @@ if TYPE_CHECKING:
     from askshot.ui.capture.flow import ScreenshotFlow
     from askshot.ui.conversation.controller import ConversationController
     from askshot.ui.conversation.view import ConversationView
+    from askshot.ui.quick.popup import AnswerPopup
     from askshot.ui.settings.first_run import FirstRunPanel
     from askshot.ui.shell.global_shortcut import GlobalShortcut
     from askshot.ui.shell.key_gate import KeyGate
@@ -70,9 +70,11 @@ class MainWindow(QMainWindow):
         dark: bool | None = None,
         shortcut: GlobalShortcut | None = None,
         screenshots: ScreenshotFlow | None = None,
+        open_store: Callable[[], Store] | None = None,
     ) -> None:
         """`screenshots`: the resident app's capture flow, which it wires to this window (a
-        window on its own makes one at the first screenshot)."""
+        window on its own makes one at the first screenshot). `open_store`: the app's history,
+        which the window shares and does not close (a window on its own opens its own)."""
         super().__init__()
         self.shortcut = shortcut  # the global shortcut, for Settings (None outside the app)
         self._painted = False  # set by the first paint; heavier work waits for it
@@ -81,7 +83,8 @@ class MainWindow(QMainWindow):
         self.services = services
         self._client = client
         self._owns_client = client is None
-        self._owns_store = store is None
+        self._owns_store = store is None and open_store is None
+        self._store_fn = open_store
         self._dark = dark
         # Built by `_build` (after the first paint, or earlier when needed):
         self._store = store
@@ -262,7 +265,7 @@ class MainWindow(QMainWindow):
         chat.costChanged.connect(self._show_cost)
         chat.conversationChanged.connect(self._on_conversation_changed)
         chat.needKey.connect(self.show_first_run)
-        chat.fixRequested.connect(self._fix)
+        chat.fixRequested.connect(self.fix)
         chat.editRequested.connect(self._begin_edit)
 
         side = Sidebar(store)
@@ -277,21 +280,12 @@ class MainWindow(QMainWindow):
         drop_source_cache()  # what PySide's import hook read of the modules loaded just now
 
     def _open_store(self) -> Store:
-        from askshot.core.history import Store
+        if self._store_fn is not None:
+            return self._store_fn()
+        from askshot.ui.shell.history_store import open_store
 
-        try:
-            return Store.open(self.services.paths)
-        except HistoryError as exc:
-            # The file is left as it is (newer, unreadable, locked…): this window keeps its
-            # conversations in a temporary history and says so.
-            import tempfile
-
-            self._scratch = tempfile.TemporaryDirectory(prefix="askshot-unsaved-")
-            store = Store(Path(self._scratch.name) / "history.sqlite3")
-            store.notice = self.tr("{0} Conversations in this window will not be kept.").format(
-                exc.message
-            )
-            return store
+        store, self._scratch = open_store(self.services.paths)
+        return store
 
     def _show_history(self) -> None:
         """The conversation list, and what opening the history had to say."""
@@ -427,6 +421,15 @@ class MainWindow(QMainWindow):
         if self._chat is not None:
             self._chat.stop()
 
+    def continue_from(self, popup: AnswerPopup, token: str = "") -> None:
+        """The answer popup's "Open in Askshot": its conversation, and the answer still being
+        written, go on here."""
+        self.cancel_edit()
+        popup.hand_over(self.chat)
+        self._update_title()
+        self.bring_forward(token)
+        self.composer.focus_text()
+
     def open_conversation(self, conversation_id: int, message_id: int = 0) -> None:
         self.cancel_edit()
         self.chat.open(conversation_id, message_id)
@@ -474,7 +477,7 @@ class MainWindow(QMainWindow):
         self._chat.cancel_edit()
         self.edit_banner.hide()
 
-    def _fix(self, action: str) -> None:
+    def fix(self, action: str) -> None:
         if action == "settings":
             self.open_settings()
         elif action == "pick-model":

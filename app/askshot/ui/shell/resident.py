@@ -3,6 +3,11 @@ main window, built when first needed (a background start shows nothing until ask
 
 Every door leads here: `askshot`, `askshot --capture`, `--quick-ask`, `--new-chat` from a second
 start or a desktop action (through the instance server), the global shortcut, the tray menu.
+
+The shortcut (and `--capture`, and the tray's capture) is the one gesture: the frozen screen, a
+drag, the ask bar beside it, Enter, and the answer in the popup beside the selection; when the
+popup goes, the focus goes back to the window that had it before the shortcut. The window and the
+popup share one history.
 Closing the window hides it to the tray when there is one (with a one-time notice); without a
 tray, or with that setting off, it quits, so no window is ever hidden where the user cannot bring
 it back, and Askshot never lingers with a window closed for good.
@@ -24,10 +29,19 @@ from askshot.ui.qt.compat import drop_source_cache
 from askshot.ui.shell.services import Services
 
 if TYPE_CHECKING:
+    import tempfile
+
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QImage
+
+    from askshot.core.history import Store
+    from askshot.core.llm.client import ChatClient
+    from askshot.platform.focus import Focus
     from askshot.platform.hotkey import Status
     from askshot.platform.instance import Command
     from askshot.platform.instance_server import InstanceServer
     from askshot.ui.capture.flow import ScreenshotFlow
+    from askshot.ui.quick.popup import AnswerPopup
     from askshot.ui.shell.global_shortcut import GlobalShortcut
     from askshot.ui.shell.main_window import MainWindow
     from askshot.ui.shell.tray import Tray
@@ -51,6 +65,12 @@ class Resident(QObject):
         self._dark = dark
         self._window: MainWindow | None = None
         self._flow: ScreenshotFlow | None = None
+        self._popup: AnswerPopup | None = None
+        self._store: Store | None = None
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self._client: ChatClient | None = None
+        self._return_focus: Focus | None = None  # the window to give the focus back to
+        self._region_for_popup = False  # the capture running is the popup's "+ Region"
         self.tray: Tray | None = None
         self.shortcut: GlobalShortcut | None = None
         self._quitting = False
@@ -70,26 +90,134 @@ class Resident(QObject):
                 dark=self._dark,
                 shortcut=self.shortcut,
                 screenshots=self.screenshots(),
+                open_store=self.store,
             )
             window.hide_on_close = self._close_to_tray
             window.hiddenToTray.connect(self._hidden_to_tray)
             self._window = window
         return self._window
 
+    def store(self) -> Store:
+        """The history, opened once for the window and the popup."""
+        if self._store is None:
+            from askshot.ui.shell.history_store import open_store
+
+            self._store, self._scratch = open_store(self.services.paths)
+        return self._store
+
+    def client(self) -> ChatClient:
+        if self._client is None:
+            from askshot.core.llm.client import ChatClient
+
+            self._client = ChatClient()
+        return self._client
+
+    def popup(self) -> AnswerPopup:
+        """The answer popup of the one gesture and of quick ask, built when first needed."""
+        if self._popup is None:
+            from askshot.ui.quick.popup import AnswerPopup
+
+            popup = AnswerPopup(self.services, self.store(), self.client, dark=self._dark)
+            popup.openRequested.connect(self._open_popup_in_window)
+            popup.regionRequested.connect(self._popup_region)
+            popup.dismissed.connect(self._popup_dismissed)
+            popup.keyNeeded.connect(self._key_needed)
+            popup.fixRequested.connect(self._fix_requested)
+            self._popup = popup
+        return self._popup
+
     def screenshots(self) -> ScreenshotFlow:
-        """The one capture flow: the shortcut, the tray, `askshot --capture` and the window's
-        own button all go through it, and it needs no window until an image is ready."""
+        """The one capture flow: the shortcut, the tray, `askshot --capture` (in ask mode) and
+        the window's own button all go through it; it needs no window until an image is for
+        the window."""
         if self._flow is None:
             from askshot.ui.capture.flow import ScreenshotFlow
 
-            flow = ScreenshotFlow(self, portal=self.services.portal)
-            flow.imageReady.connect(lambda image: self.window().add_screenshot(image))
-            flow.failed.connect(lambda sentence: self.window().show_capture_error(sentence))
-            # The window is built while the user chooses an area (a person takes longer to
-            # start dragging than the window takes to build), so the image lands at once.
-            flow.shown.connect(lambda: QTimer.singleShot(0, self.window))
+            flow = ScreenshotFlow(
+                self,
+                portal=self.services.portal,
+                ask=lambda: list(self.services.settings.prompt_presets),
+            )
+            flow.imageReady.connect(self._image_ready)
+            flow.askRequested.connect(self._asked)
+            flow.failed.connect(self._capture_failed)
+            flow.finished.connect(self._capture_finished)
+            # The popup is built while the user chooses an area (a person takes longer to
+            # start dragging than it takes to build), so Enter shows the answer's place at once.
+            flow.shown.connect(lambda: QTimer.singleShot(0, self.popup))
             self._flow = flow
         return self._flow
+
+    def _image_ready(self, image: QImage) -> None:
+        if self._region_for_popup:
+            popup = self.popup()
+            popup.add_image(image, self.tr("Screenshot"))
+            popup.present()
+        else:
+            self.window().add_screenshot(image)
+
+    def _asked(self, image: QImage, area: QRect, question: str) -> None:
+        popup = self.popup()
+        if self._region_for_popup:  # "+ Region": the area joins what the popup holds
+            popup.add_image(image, self.tr("Screenshot"))
+            if not popup.field.text().strip():
+                popup.field.setText(question)
+            popup.present()
+            popup.send()
+        else:
+            popup.ask_about(image, area, question)
+
+    def _capture_failed(self, sentence: str) -> None:
+        if self._region_for_popup:
+            self.popup().view.add_notice(sentence, error=True)
+            self.popup().present()
+        else:
+            self.window().show_capture_error(sentence)
+
+    def _capture_finished(self) -> None:
+        if self._region_for_popup:
+            self._region_for_popup = False
+            popup = self.popup()
+            if not popup.isVisible():  # cancelled: back to the popup as it was
+                popup.present()
+
+    def _popup_region(self) -> None:
+        if self._capturing():
+            return
+        self._region_for_popup = True
+        self.popup().dismiss(give_back=False)
+        self.screenshots().start(ask=True)
+
+    def _popup_dismissed(self, give_back: bool) -> None:
+        if give_back and self._return_focus is not None:
+            from askshot.platform import focus
+
+            focus.restore(self._return_focus)
+        self._return_focus = None
+
+    def _open_popup_in_window(self) -> None:
+        self._return_focus = None
+        window = self.window()
+        first = not window.isVisible() and not window.is_ready
+        window.continue_from(self.popup())
+        if first and self.shortcut is None:
+            window.ready.connect(self.start_services)
+
+    def _key_needed(self, sentence: str) -> None:
+        self.show()
+        self.window().show_first_run(sentence)
+
+    def _fix_requested(self, action: str) -> None:
+        self.show()
+        self.window().fix(action)
+
+    def _remember_focus(self) -> None:
+        """The window the user was in, to give the focus back when the popup goes (X11)."""
+        if self._popup is not None and self._popup.isVisible():
+            return  # the popup is up: the focus to return to is still the one from before
+        from askshot.platform import focus
+
+        self._return_focus = focus.remember(QApplication.platformName())
 
     def start_services(self) -> None:
         """The tray and the global shortcut: after the first paint when a window is shown, at
@@ -151,15 +279,19 @@ class Resident(QObject):
             window.ready.connect(self.start_services)
 
     def quick_ask(self, token: str = "") -> None:
-        """Until the quick-ask popup: the main window's message box, ready to type."""
-        self.show(token)
-        self.window().composer.focus_text()
-
-    def capture(self, token: str = "") -> None:
-        """Select a region now; the image lands in the message box of the window, shown."""
+        """The popup without a capture: type, add a region or the clipboard if it helps."""
         if self._capturing():
             return
-        self.screenshots().start(token=token)
+        self._remember_focus()
+        self.popup().compose(token)
+
+    def capture(self, token: str = "") -> None:
+        """The one gesture: select an area, ask beside it, the answer in the popup."""
+        if self._capturing():
+            return
+        self._remember_focus()
+        self._region_for_popup = False
+        self.screenshots().start(token=token, ask=True)
 
     def settings(self) -> None:
         self.show()
@@ -224,6 +356,9 @@ class Resident(QObject):
 
     def _shut_down(self) -> None:
         self._quitting = True
+        if self._popup is not None:
+            self._popup.shutdown()
+            self._popup.hide()
         if self._window is not None:
             self._window.shutdown()
             self._window.hide()
@@ -234,6 +369,15 @@ class Resident(QObject):
         if self.server is not None:
             self.server.close()
             self.server = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
         self.services.close()
 
     # -- for `askshot doctor` ---------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The one-gesture popup: ask beside the selection, the answer beside it."""
