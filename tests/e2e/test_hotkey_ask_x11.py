@@ -1,11 +1,16 @@
-"""The resident gesture on a real X server: Askshot runs in the background (no window), another
-program has the focus; the user presses the global shortcut (Super+Shift+A) — or a script runs
-`askshot --capture` — drags over that program's colour pattern, presses Enter twice, types a
-question and Enter. The image that reaches the test server holds the pattern's colours where they
-must be, and the question is the one typed."""
+"""The one gesture on a real X server: Askshot runs in the background (no window), another program
+has the focus; the user presses the global shortcut (Super+Shift+A) — or a script runs
+`askshot --capture` — drags over that program's colour pattern, blacks out a part of it from the
+ask bar (Alt+R, drag), types a question and presses Enter. Nothing else.
+
+The request that reaches the test server carries exactly that region (the pattern's colours where
+they must be, black where it was redacted) and that text; the answer is shown in the popup beside
+the selection; Esc hides the popup and the other program has the focus again; `askshot history
+show latest --json` holds the exchange. Also at QT_SCALE_FACTOR=2."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -52,14 +57,25 @@ def wait_log(proc_log: Path, text: str, timeout: float = 20) -> None:
     raise AssertionError(f"{text!r} not logged: {proc_log.read_text(errors='replace')}")
 
 
-@pytest.mark.parametrize("trigger", ["shortcut", "shell"])
-def test_from_another_app_the_shortcut_drag_enter_ask(
-    xserver: XServer, askshot_home: Path, runtime_dir: str, tmp_path: Path, trigger: str
+ANSWER = ["Red on the left, ", "green on the right."]
+
+
+@pytest.mark.parametrize(
+    ("trigger", "scale"), [("shortcut", "1"), ("shell", "1"), ("shortcut", "2")]
+)
+def test_from_another_app_shortcut_drag_type_enter_and_back(
+    xserver: XServer,
+    askshot_home: Path,
+    runtime_dir: str,
+    tmp_path: Path,
+    trigger: str,
+    scale: str,
 ) -> None:
     env = dict(xserver.env(), PYTHONPATH=str(ROOT))
     pattern = subprocess.Popen([sys.executable, "-c", PATTERN], env=env)
     log = tmp_path / "askshot.log"
     with fs.FakeServer() as server, log.open("w") as log_file:
+        server.enqueue(fs.text_reply(ANSWER, think=0.5))
         app_env = dict(
             env,
             ASKSHOT_HOME=str(askshot_home),
@@ -68,6 +84,7 @@ def test_from_another_app_the_shortcut_drag_enter_ask(
             OPENAI_BASE_URL=server.base_url,
             PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
             ASKSHOT_LOG="info",
+            QT_SCALE_FACTOR=scale,
         )
         app = subprocess.Popen(
             [sys.executable, "-m", "askshot", "--background"],
@@ -98,19 +115,33 @@ def test_from_another_app_the_shortcut_drag_enter_ask(
             # drag from (1150,150) to (1350,250): 150 px of red, then 50 px of green
             xserver.drag((1150, 150), (1250, 200), (1350, 250))
             time.sleep(0.3)
-            xserver.xdotool("key", "Return")  # accept the selection
-            xserver.wait_window("Askshot: mark up the screenshot")
-            time.sleep(0.5)
-            xserver.xdotool("key", "Return")  # accept the markup
-            xserver.wait_window("Askshot")
-            deadline = time.monotonic() + 10
-            while xserver.xdotool("getwindowfocus", "getwindowname") != "Askshot":
-                assert time.monotonic() < deadline, "the window did not take the focus"
-                time.sleep(0.1)
-            time.sleep(1.0)  # the image is prepared for the model
+            xserver.xdotool("key", "alt+r")  # the ask bar's redaction tool
+            xserver.drag((1160, 160), (1180, 180), (1200, 190))  # black out a part of the red
+            time.sleep(0.2)
             xserver.xdotool("type", "--delay", "10", "What colours?")
             xserver.xdotool("key", "Return")
-            req = server.wait_for_requests(1, timeout=20)[0]
+            wait_log(log, "popup painted")
+            xserver.wait_window("Askshot answer")
+            wait_log(log, f"popup answer shown: {len(''.join(ANSWER))} characters")
+            req = server.chat_requests[0]
+            assert xserver.xdotool("getwindowfocus", "getwindowname") == "Askshot answer"
+            xserver.xdotool("key", "Escape")
+            deadline = time.monotonic() + 10
+            while xserver.visible("Askshot answer") is not None:
+                assert time.monotonic() < deadline, "Esc did not hide the popup"
+                time.sleep(0.1)
+            deadline = time.monotonic() + 10
+            while xserver.xdotool("getwindowfocus", "getwindowname") != "askshot-pattern":
+                assert time.monotonic() < deadline, "the focus did not go back"
+                time.sleep(0.1)
+            history = subprocess.run(
+                [sys.executable, "-m", "askshot", "history", "show", "latest", "--json"],
+                env=app_env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
         finally:
             app.terminate()
             app.wait(timeout=15)
@@ -125,7 +156,19 @@ def test_from_another_app_the_shortcut_drag_enter_ask(
     text = next(p for p in req.json["messages"][-1]["content"] if p["type"] == "text")
     assert text["text"] == "What colours?"
     img = sent_image(req)
+    # xdotool works in physical pixels: the crop is the same at either scale
     assert img.size == (200, 100)
     assert close_to(img.getpixel((70, 50)), RED)
     assert close_to(img.getpixel((180, 50)), GREEN)
-    assert close_to(img.getpixel((5, 5)), RED) and close_to(img.getpixel((194, 94)), GREEN)
+    assert close_to(img.getpixel((194, 94)), GREEN)
+    # the redaction, (1160,160)-(1200,190) on screen: black in the bytes sent, nothing of red
+    for x, y in ((12, 12), (30, 25), (48, 38)):
+        assert img.getpixel((x, y)) == (0, 0, 0)
+    assert close_to(img.getpixel((5, 5)), RED)  # outside it, untouched
+    assert history.returncode == 0, history.stderr
+    shown = json.loads(history.stdout)
+    messages = shown["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant"]
+    assert messages[0]["text"] == "What colours?"
+    assert messages[1]["text"] == "".join(ANSWER)
+    assert len(messages[0]["images"]) == 1

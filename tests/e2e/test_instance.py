@@ -159,7 +159,9 @@ def test_capture_with_no_instance_starts_one_that_captures(env: dict[str, str]) 
     try:
         found = wait_status(env)
         assert found["pid"] == first.pid
-        assert found["window"] == {"built": True, "visible": False}  # the overlay, not the window
+        # the overlay (and the answer popup made while choosing, hidden), never the window
+        assert found["window"] == {"built": False, "visible": False}
+        assert found["popup"]["visible"] is False
     finally:
         err = stop(first)
     assert "overlay painted" in err

@@ -180,9 +180,7 @@ def test_esc_steps_back_then_cancels(qtbot: QtBot, ctl: CaptureController) -> No
     assert seen.cancelled == 1 and not seen.asked
 
 
-def test_keys_that_took_an_area_select_it_in_ask_mode(
-    qtbot: QtBot, ctl: CaptureController
-) -> None:
+def test_keys_that_took_an_area_select_it_in_ask_mode(qtbot: QtBot, ctl: CaptureController) -> None:
     overlay, seen = start(qtbot, ctl)
     overlay.state.cursor = QPoint(10, 10)
     qtbot.keyClick(overlay, Qt.Key.Key_F)  # the whole screen: selected, not sent

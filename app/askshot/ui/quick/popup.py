@@ -508,6 +508,8 @@ class AnswerPopup(QWidget):
             replies = self.view.replies
             self.copy_button.setEnabled(bool(replies and replies[-1].text))
             if replies and replies[-1].text:
+                # What the popup shows (the end-to-end test reads this, never the text itself).
+                log.info("popup answer shown: %d characters", len(replies[-1].text))
                 self._announce(replies[-1].text)
 
     def _on_status(self, text: str) -> None:

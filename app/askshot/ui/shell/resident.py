@@ -402,6 +402,10 @@ class Resident(QObject):
                 "built": self._window is not None,
                 "visible": bool(self._window is not None and self._window.isVisible()),
             },
+            "popup": {
+                "built": self._popup is not None,
+                "visible": bool(self._popup is not None and self._popup.isVisible()),
+            },
             "tray": {"available": bool(self.tray is not None and self.tray.available)},
             "hotkey": None
             if shortcut is None
