@@ -383,8 +383,14 @@ class AnswerPopup(QWidget):
         super().paintEvent(event)
         if self._pending_paint:
             self._pending_paint = False
-            log.info("popup painted")  # bench/popup.py times Enter on the selection to this
-            self.painted.emit()
+            # Logged at the next turn of the event loop: after the children (the question in
+            # the view) are painted too and the frame is flushed. bench/popup.py times Enter on
+            # the selection to this.
+            QTimer.singleShot(0, self._after_paint)
+
+    def _after_paint(self) -> None:
+        log.info("popup painted")
+        self.painted.emit()
 
     def _pending_html(self, question: str, images: list[QImage]) -> str:
         """The question as it will show once saved: shown while the image is fitted."""
