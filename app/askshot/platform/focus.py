@@ -13,6 +13,7 @@ import ctypes
 import logging
 import os
 from dataclasses import dataclass
+from functools import cache
 
 from askshot.platform import xlib
 
@@ -88,25 +89,28 @@ def _signatures(x: ctypes.CDLL) -> None:
         fn.argtypes = argtypes
 
 
-class _Display:
-    """A short-lived connection of our own (Qt's is not ours to use from here)."""
+@cache
+def _connection() -> tuple[ctypes.CDLL, int] | None:
+    """One connection of our own, kept (Qt's is not ours to use from here): opening one costs
+    tens of milliseconds on a large screen, which must not come before the overlay."""
+    x = xlib.load()
+    if x is None or not os.environ.get("DISPLAY"):
+        return None
+    _signatures(x)
+    xlib.errors()
+    display = x.XOpenDisplay(None)
+    return (x, display) if display else None
 
-    def __init__(self) -> None:
-        self.x = xlib.load()
-        self.d = None
-        if self.x is not None and os.environ.get("DISPLAY"):
-            _signatures(self.x)
-            xlib.errors()
-            self.d = self.x.XOpenDisplay(None)
 
-    def __enter__(self) -> _Display:
-        return self
+def warm_up(platform: str) -> None:
+    """Open the connection now (at start-up, off the shortcut's path)."""
+    if platform == "xcb":
+        _connection()
 
-    def __exit__(self, *exc: object) -> None:
-        if self.x is not None and self.d:
-            self.x.XSync(self.d, 0)
-            xlib.errors().take()
-            self.x.XCloseDisplay(self.d)
+
+def _done(x: ctypes.CDLL, d: int) -> None:
+    x.XSync(d, 0)
+    xlib.errors().take()
 
 
 def _active_window(x: ctypes.CDLL, d: int, root: int) -> int | None:
@@ -132,47 +136,51 @@ def _active_window(x: ctypes.CDLL, d: int, root: int) -> int | None:
 
 def remember(platform: str) -> Focus | None:
     """The window that has the focus now (X11), to give it back later."""
-    if platform != "xcb":
+    conn = _connection() if platform == "xcb" else None
+    if conn is None:
         return None
-    with _Display() as c:
-        if c.x is None or not c.d:
-            return None
-        root = c.x.XDefaultRootWindow(c.d)
-        active = _active_window(c.x, c.d, root)
+    x, d = conn
+    try:
+        root = x.XDefaultRootWindow(d)
+        active = _active_window(x, d, root)
         if active:
             return Focus(active)
         window, revert = xlib.Window(), ctypes.c_int()
-        c.x.XGetInputFocus(c.d, ctypes.byref(window), ctypes.byref(revert))
+        x.XGetInputFocus(d, ctypes.byref(window), ctypes.byref(revert))
         if window.value in (0, 1, root):  # None, PointerRoot, the root: nothing to return to
             return None
         return Focus(int(window.value))
+    finally:
+        _done(x, d)
 
 
 def restore(focus: Focus | None) -> bool:
     """Give the focus back to `focus`'s window if it is still there and shown."""
-    if focus is None:
+    conn = _connection() if focus is not None else None
+    if focus is None or conn is None:
         return False
-    with _Display() as c:
-        if c.x is None or not c.d:
-            return False
+    x, d = conn
+    try:
         attrs = xlib.XWindowAttributes()
-        if not c.x.XGetWindowAttributes(c.d, focus.window, ctypes.byref(attrs)):
+        if not x.XGetWindowAttributes(d, focus.window, ctypes.byref(attrs)):
             return False
         if attrs.map_state != 2:  # IsViewable
             return False
-        root = c.x.XDefaultRootWindow(c.d)
-        if _active_window(c.x, c.d, root) is not None:
+        root = x.XDefaultRootWindow(d)
+        if _active_window(x, d, root) is not None:
             event = _Event()
             msg = event.xclient
             msg.type = _CLIENT_MESSAGE
             msg.send_event = 1
             msg.window = focus.window
-            msg.message_type = c.x.XInternAtom(c.d, b"_NET_ACTIVE_WINDOW", 0)
+            msg.message_type = x.XInternAtom(d, b"_NET_ACTIVE_WINDOW", 0)
             msg.format = 32
             msg.data[0] = 2  # the request comes from a pager: honoured as the user's choice
             msg.data[1] = _CURRENT_TIME
-            c.x.XSendEvent(c.d, root, 0, _SUBSTRUCTURE_MASK, ctypes.byref(event))
+            x.XSendEvent(d, root, 0, _SUBSTRUCTURE_MASK, ctypes.byref(event))
         else:
-            c.x.XSetInputFocus(c.d, focus.window, _REVERT_TO_PARENT, _CURRENT_TIME)
+            x.XSetInputFocus(d, focus.window, _REVERT_TO_PARENT, _CURRENT_TIME)
         log.debug("focus given back to window 0x%x", focus.window)
         return True
+    finally:
+        _done(x, d)

@@ -211,6 +211,11 @@ class Resident(QObject):
         self.show()
         self.window().fix(action)
 
+    def _warm_focus(self) -> None:
+        from askshot.platform import focus
+
+        focus.warm_up(QApplication.platformName())
+
     def _remember_focus(self) -> None:
         """The window the user was in, to give the focus back when the popup goes (X11)."""
         if self._popup is not None and self._popup.isVisible():
@@ -244,6 +249,9 @@ class Resident(QObject):
             if self._window is not None:
                 self._window.shortcut = shortcut
             shortcut.start()
+        # The connection that gives the focus back after the popup, opened now: opening it at
+        # the shortcut would put tens of milliseconds before the overlay.
+        QTimer.singleShot(0, self._warm_focus)
         # At once, as the window does after its build, not at the collector's next round:
         # leaving it to the collector cost 5 MiB with a 1,000-message conversation open.
         drop_source_cache()
