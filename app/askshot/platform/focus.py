@@ -50,45 +50,6 @@ class Focus:
     window: int
 
 
-def _signatures(x: ctypes.CDLL) -> None:
-    d = ctypes.c_void_p
-    for name, restype, argtypes in (
-        (
-            "XGetInputFocus",
-            ctypes.c_int,
-            [d, ctypes.POINTER(xlib.Window), ctypes.POINTER(ctypes.c_int)],
-        ),
-        ("XSetInputFocus", ctypes.c_int, [d, xlib.Window, ctypes.c_int, ctypes.c_ulong]),
-        ("XInternAtom", ctypes.c_ulong, [d, ctypes.c_char_p, ctypes.c_int]),
-        (
-            "XSendEvent",
-            ctypes.c_int,
-            [d, xlib.Window, ctypes.c_int, ctypes.c_long, ctypes.c_void_p],
-        ),
-        (
-            "XGetWindowProperty",
-            ctypes.c_int,
-            [
-                d,
-                xlib.Window,
-                ctypes.c_ulong,
-                ctypes.c_long,
-                ctypes.c_long,
-                ctypes.c_int,
-                ctypes.c_ulong,
-                ctypes.POINTER(ctypes.c_ulong),
-                ctypes.POINTER(ctypes.c_int),
-                ctypes.POINTER(ctypes.c_ulong),
-                ctypes.POINTER(ctypes.c_ulong),
-                ctypes.POINTER(ctypes.c_void_p),
-            ],
-        ),
-    ):
-        fn = getattr(x, name)
-        fn.restype = restype
-        fn.argtypes = argtypes
-
-
 @cache
 def _connection() -> tuple[ctypes.CDLL, int] | None:
     """One connection of our own, kept (Qt's is not ours to use from here): opening one costs
@@ -96,7 +57,6 @@ def _connection() -> tuple[ctypes.CDLL, int] | None:
     x = xlib.load()
     if x is None or not os.environ.get("DISPLAY"):
         return None
-    _signatures(x)
     xlib.errors()
     display = x.XOpenDisplay(None)
     return (x, display) if display else None

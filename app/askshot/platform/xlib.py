@@ -172,6 +172,28 @@ def load() -> ctypes.CDLL | None:
         "XPending": (ctypes.c_int, [d]),
         "XNextEvent": (ctypes.c_int, [d, ctypes.POINTER(XEvent)]),
         "XRefreshKeyboardMapping": (ctypes.c_int, [ctypes.POINTER(XMappingEvent)]),
+        # giving the focus back (focus.py)
+        "XGetInputFocus": (ctypes.c_int, [d, ctypes.POINTER(Window), ctypes.POINTER(ctypes.c_int)]),
+        "XSetInputFocus": (ctypes.c_int, [d, Window, ctypes.c_int, ctypes.c_ulong]),
+        "XInternAtom": (ctypes.c_ulong, [d, ctypes.c_char_p, ctypes.c_int]),
+        "XSendEvent": (ctypes.c_int, [d, Window, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]),
+        "XGetWindowProperty": (
+            ctypes.c_int,
+            [
+                d,
+                Window,
+                ctypes.c_ulong,
+                ctypes.c_long,
+                ctypes.c_long,
+                ctypes.c_int,
+                ctypes.c_ulong,
+                ulong_p,
+                ctypes.POINTER(ctypes.c_int),
+                ulong_p,
+                ulong_p,
+                ctypes.POINTER(ctypes.c_void_p),
+            ],
+        ),
     }
     for name, (restype, argtypes) in sigs.items():
         fn = getattr(x, name)

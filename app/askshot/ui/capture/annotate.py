@@ -107,6 +107,20 @@ class _NoteEdit(QLineEdit):
             self.done.emit(True)
 
 
+def note_editor(parent: QWidget, pixel_size: int, pad: int) -> _NoteEdit:
+    """The line a note is typed in, looking like the note it makes (`pixel_size` high)."""
+    edit = _NoteEdit(parent)
+    edit.setAccessibleName(parent.tr("Note text"))
+    edit.setPlaceholderText(parent.tr("Note…"))
+    edit.setFont(note_font(pixel_size))
+    edit.setStyleSheet(
+        f"QLineEdit {{ background: white; color: {MARK_COLOR.name()};"
+        f" border: 1px solid {MARK_COLOR.name()}; border-radius: {pad}px;"
+        f" padding: {pad}px; }}"
+    )
+    return edit
+
+
 class MarkupCanvas(QWidget):
     """Shows the marked-up image scaled to fit (never past one image pixel per device pixel)
     and turns mouse drags into annotations in image coordinates."""
@@ -311,16 +325,8 @@ class MarkupCanvas(QWidget):
     def _start_note(self, pos: QPoint) -> None:
         size = self.note_size()
         scale = self.display_scale()
-        edit = _NoteEdit(self)
-        edit.setAccessibleName(self.tr("Note text"))
-        edit.setPlaceholderText(self.tr("Note…"))
-        edit.setFont(note_font(max(8, round(size * scale))))
         pad = max(1, round(note_padding(size) * scale))
-        edit.setStyleSheet(
-            f"QLineEdit {{ background: white; color: {MARK_COLOR.name()};"
-            f" border: 1px solid {MARK_COLOR.name()}; border-radius: {pad}px;"
-            f" padding: {pad}px; }}"
-        )
+        edit = note_editor(self, max(8, round(size * scale)), pad)
         edit.done.connect(self.finish_note)
         edit.textChanged.connect(self._fit_note)
         self._note, self._note_pos = edit, pos

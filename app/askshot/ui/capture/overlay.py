@@ -41,7 +41,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 from askshot.platform import geometry
 from askshot.platform.capture import Capture, CaptureError, ScreenShot, to_qrect, to_rect
 from askshot.ui.capture import marks
-from askshot.ui.capture.annotations import Annotation, TextNote, flatten
+from askshot.ui.capture.annotations import Annotation, Arrow, TextNote, flatten
 
 if TYPE_CHECKING:
     from askshot.ui.capture.annotate import _NoteEdit
@@ -426,18 +426,10 @@ class RegionOverlay(QWidget):
     # -- notes ------------------------------------------------------------------------------------
 
     def _start_note(self, point: QPoint) -> None:
-        from askshot.ui.capture.annotate import _NoteEdit
-        from askshot.ui.capture.annotations import MARK_COLOR, note_font, note_padding
+        from askshot.ui.capture.annotate import note_editor
+        from askshot.ui.capture.annotations import note_padding
 
-        edit = _NoteEdit(self)
-        edit.setAccessibleName(self.tr("Note text"))
-        edit.setPlaceholderText(self.tr("Note…"))
-        edit.setFont(note_font(marks.NOTE_SIZE))
-        pad = note_padding(marks.NOTE_SIZE)
-        edit.setStyleSheet(
-            f"QLineEdit {{ background: white; color: {MARK_COLOR.name()};"
-            f" border: 1px solid {MARK_COLOR.name()}; border-radius: {pad}px; padding: {pad}px; }}"
-        )
+        edit = note_editor(self, marks.NOTE_SIZE, note_padding(marks.NOTE_SIZE))
         edit.setMinimumWidth(120)
         edit.done.connect(self._drop_note)
         edit.move(point - self._origin)
@@ -507,10 +499,10 @@ class RegionOverlay(QWidget):
         for m in drawn:
             if isinstance(m, TextNote):
                 box = QRect(m.pos, m.pos + QPoint(2000, 60))
-            elif hasattr(m, "rect"):
-                box = QRect(m.rect)
-            else:
+            elif isinstance(m, Arrow):
                 box = QRectF(m.start, m.end).normalized().toAlignedRect()
+            else:
+                box = QRect(m.rect)
             boxes.append(box.adjusted(-30, -30, 30, 30))
         return boxes
 

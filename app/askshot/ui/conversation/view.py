@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QWidget
@@ -104,15 +104,24 @@ class ConversationView(TranscriptView):
 
     def add_user(self, m: StoredMessage) -> None:
         tr = self.tr
-        body = html.escape(m.text).replace("\n", "<br>") if m.text else ""
         pics = "".join(self._thumb_html(img.sha256) for img in m.images)
         actions = [_link("edit", m.id, tr("Edit")), _link("copy", m.id, tr("Copy"))]
         actions += self._versions(m)
+        self.add_question(m.text, pics, actions)
+
+    def add_question(self, text: str, pics: str = "", actions: Sequence[str] = ()) -> None:
+        """A question as the user sees it: `pics` (HTML images) above the text, `actions`
+        (links) under it. Also a question shown before it is saved (no actions yet)."""
+        body = html.escape(text).replace("\n", "<br>") if text else ""
         self.append_html(
-            f'<p style="margin-top:14px"><b>{html.escape(tr("You"))}</b></p>'
+            f'<p style="margin-top:14px"><b>{html.escape(self.tr("You"))}</b></p>'
             + (f"<p>{pics}</p>" if pics else "")
             + (f'<p dir="auto">{body}</p>' if body else "")
-            + f'<p style="font-size:small; color:#888">{" · ".join(actions)}</p>'
+            + (
+                f'<p style="font-size:small; color:#888">{" · ".join(actions)}</p>'
+                if actions
+                else ""
+            )
         )
 
     def _thumb_html(self, sha: str) -> str:

@@ -20,7 +20,6 @@ Screen readers hear "Thinking" once as a polite status, and the finished answer 
 from __future__ import annotations
 
 import base64
-import html
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -332,7 +331,7 @@ class AnswerPopup(QWidget):
         with `question`, shown beside the area at once; sent when the image is fitted."""
         self._start_fresh()
         self.place_near(area)
-        self.view.append_html(self._pending_html(question, [image]))
+        self._show_pending(question, [image])
         self.present(token)
         self._send(question, [("Screenshot", image)])
 
@@ -392,15 +391,9 @@ class AnswerPopup(QWidget):
         log.info("popup painted")
         self.painted.emit()
 
-    def _pending_html(self, question: str, images: list[QImage]) -> str:
+    def _show_pending(self, question: str, images: list[QImage]) -> None:
         """The question as it will show once saved: shown while the image is fitted."""
-        pics = " ".join(_thumb_html(image) for image in images)
-        body = html.escape(question).replace("\n", "<br>")
-        return (
-            f'<p style="margin-top:6px"><b>{html.escape(self.tr("You"))}</b></p>'
-            + (f"<p>{pics}</p>" if pics else "")
-            + (f'<p dir="auto">{body}</p>' if body else "")
-        )
+        self.view.add_question(question, " ".join(_thumb_html(image) for image in images))
 
     # -- attachments -------------------------------------------------------------------------------
 
@@ -469,7 +462,7 @@ class AnswerPopup(QWidget):
         self._show_chips()
         if self.chat.conversation_id is None:
             self.view.clear()
-            self.view.append_html(self._pending_html(question, [i for _, i in images]))
+            self._show_pending(question, [i for _, i in images])
         self._send(question, images)
 
     def _send(self, question: str, images: list[tuple[str, QImage]]) -> None:
