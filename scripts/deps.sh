@@ -13,6 +13,11 @@ TEST_PACKAGES=(
   xvfb xauth xdotool x11-utils imagemagick dbus dbus-x11 gnome-keyring libsecret-tools
   x11-xkb-utils desktop-file-utils appstream trayer libglib2.0-bin gnome-settings-daemon-common
 )
+# What packaging/check.sh adds to build and prove the Linux packages: the ELF reader, Depends
+# from dpkg-shlibdeps, lintian, the man page, the Windows installer compiler, a minimal chroot.
+PACKAGING_PACKAGES=(
+  binutils dpkg-dev lintian help2man nsis debootstrap procps
+)
 
 ensure_debian_packages() {
   command -v dpkg-query >/dev/null 2>&1 || return 0  # not Debian: the README lists what to get

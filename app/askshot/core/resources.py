@@ -7,18 +7,17 @@ megabyte of memory for reading a few icons.
 
 from __future__ import annotations
 
-import importlib
 from functools import cache
 from pathlib import Path
-
-PACKAGE = "askshot.resources"
 
 
 @cache
 def _root() -> Path:
-    location = importlib.import_module(PACKAGE).__file__
-    assert location is not None, f"{PACKAGE} has no location"
-    return Path(location).parent
+    # A static import, so PyInstaller bundles the package itself and not only its data files
+    # (found only as a folder, it would import as a namespace package without a __file__).
+    import askshot.resources
+
+    return Path(next(iter(askshot.resources.__path__)))
 
 
 def resource(*parts: str) -> Path:
