@@ -23,8 +23,12 @@ debootstrap --variant=minbase "$SUITE" "$C" "$MIRROR" >/dev/null
 mount -t proc proc "$C/proc"
 mount --bind /dev "$C/dev"
 cp "$DEB" "$C/tmp/askshot.deb"
-in_chroot() { env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 chroot "$C" "$@"; }
-in_chroot apt-get install -y -qq --no-install-recommends /tmp/askshot.deb >/dev/null
+in_chroot() {
+  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
+    chroot "$C" "$@"
+}
+in_chroot apt-get install -y -qq --no-install-recommends /tmp/askshot.deb >"$C/tmp/apt.log" 2>&1 ||
+  { cat "$C/tmp/apt.log" >&2; exit 1; }
 echo "installed in a minimal $SUITE: $(in_chroot dpkg-query -W -f='${Version}' askshot)"
 in_chroot askshot --version
 
