@@ -43,7 +43,19 @@ if [ ! -x build/venv/bin/pyinstaller ]; then
   python3 -m venv build/venv
   build/venv/bin/python -m pip install -q --require-hashes -r packaging/requirements-build.txt
 fi
-build/venv/bin/python -m pip install -q --no-deps --no-build-isolation --force-reinstall .
+
+step "the wheel (pip and pipx installs), installed in the build venv"
+build/venv/bin/python -m pip wheel -q --no-deps --no-build-isolation -w "$DIST" .
+WHEEL=$(echo "$DIST"/askshot-"$VERSION"-py3-none-any.whl)
+build/venv/bin/python -m pip install -q --no-deps --force-reinstall "$WHEEL"
+[ "$(build/venv/bin/askshot --version)" = "askshot $VERSION" ] || fail "the wheel's version"
+XDG=$(mktemp -d)
+XDG_DATA_HOME=$XDG/data XDG_CONFIG_HOME=$XDG/config build/venv/bin/askshot desktop install >/dev/null
+desktop-file-validate "$XDG/data/applications/$APP_ID.desktop"
+grep -q "^Exec=$ROOT/build/venv/bin/askshot" "$XDG/data/applications/$APP_ID.desktop" ||
+  fail "the pip install's launcher does not name its program by absolute path"
+[ -s "$XDG/data/icons/hicolor/scalable/apps/$APP_ID.svg" ] || fail "no icon from the wheel"
+rm -rf "$XDG"
 
 onedir() {  # onedir BUNDLE OUT: the spec's program folder, checked
   ASKSHOT_BUNDLE=$1 build/venv/bin/pyinstaller --noconfirm --clean --log-level ERROR \

@@ -15,9 +15,10 @@ from pathlib import Path
 def _root() -> Path:
     # A static import, so PyInstaller bundles the package itself and not only its data files
     # (found only as a folder, it would import as a namespace package without a __file__).
-    import askshot.resources
+    # (mypy reads app/ only; the package's folder is resources/, mapped in pyproject.)
+    import askshot.resources as package  # type: ignore[import-not-found, unused-ignore]
 
-    return Path(next(iter(askshot.resources.__path__)))
+    return Path(next(iter(package.__path__)))
 
 
 def resource(*parts: str) -> Path:
