@@ -33,7 +33,7 @@ echo "installed in a minimal $SUITE: $(in_chroot dpkg-query -W -f='${Version}' a
 in_chroot askshot --version
 
 cd "$ROOT"
-.venv/bin/python -m tests.helpers.fakeserver >"$C/tmp/server" &
+.venv/bin/python tests/helpers/fakeserver.py >"$C/tmp/server" &
 SERVER=$!
 for _ in $(seq 50); do [ -s "$C/tmp/server" ] && break; sleep 0.1; done
 URL=$(head -1 "$C/tmp/server")

@@ -344,3 +344,14 @@ def set_autostart(
         set_autostart_macos(command, on)
     else:
         set_autostart_linux(LinuxPlaces.from_env(env), command, on)
+
+
+def claim_app_id_windows() -> None:
+    """Windows: the process takes the app id as its AppUserModelID, the id the installer also
+    writes on its Start-menu shortcut, so the taskbar groups the window with the pinned
+    shortcut and shows Askshot's name and icon. Before any window exists."""
+    if sys.platform == "win32":
+        import ctypes
+
+        shell32 = ctypes.WinDLL("shell32")
+        shell32.SetCurrentProcessExplicitAppUserModelID(ctypes.c_wchar_p(APP_ID))

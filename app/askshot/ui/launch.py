@@ -23,6 +23,10 @@ def application(qt_args: Sequence[str] = ()) -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
+    if sys.platform == "win32":
+        from askshot.platform.desktop import claim_app_id_windows
+
+        claim_app_id_windows()
     app = QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("Askshot")  # WM_CLASS "Askshot": the desktop entry's StartupWMClass
     app.setDesktopFileName(APP_ID)  # the Wayland app id: the desktop entry's name
