@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.xserver import XServer, start_xvfb
+from tests.e2e.test_hotkey_ask_x11 import wait_log
+from tests.e2e.xserver import XServer, xserver  # noqa: F401 - fixture
 from tests.helpers import ROOT
 from tests.helpers import fakeserver as fs
 
@@ -98,17 +99,7 @@ def test_key_set_then_read_from_the_keyring(secret_service_env: dict[str, str]) 
 
 
 @pytest.fixture
-def xserver() -> Iterator[XServer]:
-    x = start_xvfb(1280, 800)
-    try:
-        yield x
-    finally:
-        x.proc.terminate()
-        x.proc.wait(timeout=10)
-
-
-@pytest.fixture
-def gui_env(xserver: XServer, askshot_home: Path) -> Iterator[dict[str, str]]:
+def gui_env(xserver: XServer, askshot_home: Path) -> Iterator[dict[str, str]]:  # noqa: F811
     runtime = tempfile.mkdtemp(prefix="askshot-rt-")  # the instance socket's path stays short
     os.chmod(runtime, 0o700)
     env = clean_env(
@@ -123,15 +114,6 @@ def gui_env(xserver: XServer, askshot_home: Path) -> Iterator[dict[str, str]]:
     shutil.rmtree(runtime, ignore_errors=True)
 
 
-def wait_logged(log: Path, text: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if text in log.read_text(errors="replace"):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{text!r} not logged: {log.read_text(errors='replace')}")
-
-
 def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
@@ -142,7 +124,9 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def test_window_from_the_desktop_entry(
-    xserver: XServer, gui_env: dict[str, str], tmp_path: Path
+    xserver: XServer,  # noqa: F811
+    gui_env: dict[str, str],
+    tmp_path: Path,
 ) -> None:
     """Started the way a launcher starts it (gio launch reads the installed entry's Exec line);
     the portable build, which installs no entry, is started directly."""
@@ -174,7 +158,9 @@ def test_window_from_the_desktop_entry(
 
 
 def test_global_shortcut_opens_the_overlay(
-    xserver: XServer, gui_env: dict[str, str], tmp_path: Path
+    xserver: XServer,  # noqa: F811
+    gui_env: dict[str, str],
+    tmp_path: Path,
 ) -> None:
     log = tmp_path / "askshot.log"
     with log.open("w") as out:
@@ -182,10 +168,10 @@ def test_global_shortcut_opens_the_overlay(
             [EXE, "--background"], env=gui_env, stdout=out, stderr=subprocess.STDOUT
         )
         try:
-            wait_logged(log, "global shortcut Meta+Shift+A: bound (x11)")
+            wait_log(log, "global shortcut Meta+Shift+A: bound (x11)")
             assert xserver.visible("Askshot") is None  # a background start shows nothing
             xserver.xdotool("key", "--clearmodifiers", "super+shift+a")
-            wait_logged(log, "overlay painted")
+            wait_log(log, "overlay painted")
             assert xserver.wait_window("Askshot: select an area", timeout=10)
             xserver.screenshot(
                 ARTIFACTS / f"{'installed' if DESKTOP_ENTRY else 'portable'}-overlay.png"
