@@ -15,7 +15,7 @@ TYPE_CHECKING = False  # no typing import on the way to a forwarded command
 if TYPE_CHECKING:
     from askshot.platform.instance import Command
 
-HEADLESS = {"ask", "key", "history", "desktop", "doctor", "-h", "--help", "--version"}
+HEADLESS = {"ask", "key", "history", "desktop", "doctor", "models", "-h", "--help", "--version"}
 WINDOW_FLAGS: dict[str, Command] = {
     "--show": "show",
     "--capture": "capture",

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 
 from askshot import __version__
-from askshot.cli import ask, desktop, doctor, history, key
+from askshot.cli import ask, desktop, doctor, history, key, models
 from askshot.cli._common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -30,6 +30,7 @@ COMMANDS = {
     "history": history.cmd_history,
     "desktop": desktop.cmd_desktop,
     "doctor": doctor.cmd_doctor,
+    "models": models.cmd_models,
 }
 
 
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_parser(sub)
     desktop.add_parser(sub)
     doctor.add_parser(sub)
+    models.add_parser(sub)
     return p
 
 

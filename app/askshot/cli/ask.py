@@ -12,6 +12,7 @@ import json
 import sys
 import threading
 import time
+from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -24,8 +25,9 @@ from askshot.cli._common import (
     err,
 )
 from askshot.cli.history import open_history, resolve_conversation
-from askshot.core import errors, providers
+from askshot.core import catalog, errors, providers
 from askshot.core.cancel import CancelToken
+from askshot.core.catalog import Lifecycle
 from askshot.core.endpoint import resolve_endpoint
 from askshot.core.history import Store
 from askshot.core.llm.client import ChatClient
@@ -106,14 +108,28 @@ def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
         keys=ctx.keystore(),
     )
     timeouts = Timeouts(read=args.timeout or s.timeout_s)
+    life = lifecycle_of(ask.model, endpoint, ctx)
+    notice = life.notice(date.today(), providers.provider(endpoint.provider_id).name)
+    if notice:
+        err(f"askshot: {notice}")
     out = JsonOut(sys.stdout) if args.json else TextOut(sys.stdout)
     # The client first: a broken TLS or proxy setting fails here, before anything is written.
     with ChatClient() as client:
         if args.no_history:
-            return _stream(Exchange.ask(None, ask, question), client, endpoint, timeouts, out)
+            exchange = Exchange.ask(None, ask, question)
+            return _stream(exchange, client, endpoint, timeouts, out, life)
         with open_history(ctx) as history:
             exchange = _begin(history, ask, question, args.continue_id)
-            return _stream(exchange, client, endpoint, timeouts, out)
+            return _stream(exchange, client, endpoint, timeouts, out, life)
+
+
+def lifecycle_of(model: str, endpoint: Endpoint, ctx: Context) -> Lifecycle:
+    """From the cached list only: a question never waits for the model list."""
+    cached = catalog.load_cached(ctx.paths.cache, endpoint.base_url)
+    own = providers.provider(endpoint.provider_id).base_url.rstrip("/")
+    return catalog.lifecycle(
+        model, endpoint.provider_id, cached, own_url=endpoint.base_url.rstrip("/") == own
+    )
 
 
 def _prepare_images(paths: list[str], model: str) -> tuple[PreparedImage, ...]:
@@ -225,6 +241,7 @@ def _stream(
     endpoint: Endpoint,
     timeouts: Timeouts,
     out: TextOut | JsonOut,
+    life: Lifecycle,
 ) -> int:
     started = time.monotonic()
     ticker = Ticker(sys.stderr, started)
@@ -270,6 +287,9 @@ def _stream(
         out.error(exc, had_text)
         _report_unsaved(exchange)
         err(f"askshot: {exc.message}")
+        if isinstance(exc, errors.ModelNotFound):
+            move = f"askshot models use {life.successor}" if life.successor else "askshot models"
+            err(f"askshot: `{move}` moves your default model; `askshot models` lists the others.")
         return EXIT_FAILED
     finally:
         ticker.stop()

@@ -10,6 +10,7 @@ define, which counts because this table is read before the window's first paint.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:  # the value types load after the first paint; this table is read before it
@@ -94,6 +95,20 @@ PROVIDERS: dict[str, Provider] = {
     ),
 }
 
+# Shutdowns the providers announced, for when their list says nothing (an offline start, a
+# provider whose list has no dates). A catalog's own date wins (core.catalog.lifecycle).
+SHUTDOWNS: dict[tuple[str, str], date] = {
+    ("openai", "o4-mini"): date(2026, 10, 23),
+    ("openai", "gpt-4o-mini"): date(2027, 1, 14),
+}
+# The replacement each retirement notice names, offered first when the provider lists it.
+# Copies of OpenAI's deprecations page disagree on o4-mini's (gpt-5.6-terra / gpt-6.1-terra):
+# the catalog decides, and without one this is only a suggestion the user confirms.
+SUCCESSORS: dict[str, str] = {
+    "o4-mini": "gpt-5.6-terra",
+    "gpt-4o-mini": "gpt-6-luna",
+}
+
 DEFAULT_PROVIDER = "openai"
 DEFAULT_MODEL = "o4-mini"
 
@@ -148,8 +163,11 @@ def wire_model_id(provider_id: str, model_id: str) -> str:
 
 
 def cost_usd(model_id: str, usage: Usage) -> float | None:
-    """Dollars for one response. Cached input at its own price; reasoning is billed as output
-    (it is already part of completion_tokens). None when the model's price is unknown."""
+    """Dollars for one response: the provider's own figure when it gives one (OpenRouter's
+    usage.cost), else from the price table — cached input at its own price, reasoning billed
+    as output (it is already part of completion_tokens). None when the price is unknown."""
+    if usage.cost is not None:
+        return usage.cost
     price = model(model_id).price
     if price is None:
         return None

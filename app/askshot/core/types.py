@@ -85,6 +85,9 @@ class Usage:
     completion_tokens: int = 0
     reasoning_tokens: int = 0
     cached_tokens: int = 0
+    # What the provider itself charged, where it says (OpenRouter's usage.cost): authoritative,
+    # it beats our price table. Not kept with the tokens; the history keeps the cost it made.
+    cost: float | None = None
 
     def to_json(self) -> dict[str, int]:
         """The one JSON form of usage (`ask --json`, `history show --json`, the JSON export)."""

@@ -165,6 +165,18 @@ class ChatClient:
 
     def list_models(self, endpoint: Endpoint, *, timeout: float = 20.0) -> list[str]:
         """Model ids the endpoint offers (the settings dialog's "Test connection")."""
+        from askshot.core.catalog import parse_models
+
+        payload = self.models_payload(endpoint, timeout=timeout)
+        try:
+            return [m.id for m in parse_models(payload)]
+        except ValueError as exc:
+            raise errors.ApiError(
+                f"{endpoint.host} answered the model list with something that is not a list."
+            ) from exc
+
+    def models_payload(self, endpoint: Endpoint, *, timeout: float = 20.0) -> Any:
+        """The endpoint's model list as it answered (`GET {base}/models`), parsed JSON."""
         import httpx
 
         url = endpoint.base_url.rstrip("/") + "/models"
@@ -175,9 +187,11 @@ class ChatClient:
         if resp.status_code >= 400:
             raise error_from_response(resp.status_code, resp.headers, resp.content, endpoint, "")
         try:
-            items = resp.json().get("data", [])
-            return sorted(str(m["id"]) for m in items if isinstance(m, dict) and "id" in m)
-        except (ValueError, AttributeError) as exc:
+            payload = resp.json()
+            if not isinstance(payload, dict | list):
+                raise ValueError
+            return payload
+        except ValueError as exc:
             raise errors.ApiError(
                 f"{endpoint.host} answered the model list with something that is not JSON."
             ) from exc
@@ -328,4 +342,12 @@ def _usage_from(raw: dict[str, Any]) -> Usage:
         cached_tokens=_int(prompt_details.get("cached_tokens"))
         if isinstance(prompt_details, dict)
         else 0,
+        cost=_cost(raw.get("cost")),
     )
+
+
+def _cost(value: Any) -> float | None:
+    """OpenRouter's own charge for the request (usage.cost, in dollars of credit)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1e6:
+        return float(value)
+    return None
