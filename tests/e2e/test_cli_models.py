@@ -136,3 +136,53 @@ def test_openrouters_own_cost_is_the_cost_recorded(server: fs.FakeServer) -> Non
     shown = json.loads(askshot("history", "show", "latest", "--json", env=env).stdout)
     answer = shown["messages"][-1]
     assert answer["cost_usd"] == 0.0123
+
+
+def test_a_rejected_parameter_is_dropped_once_and_remembered(server: fs.FakeServer) -> None:
+    """An old local server turns down max_completion_tokens: the question is asked again with
+    max_tokens, the user is told, and the next question goes without the round trip."""
+    server.enqueue(
+        fs.error_reply(
+            400,
+            "Unrecognized request argument supplied: max_completion_tokens",
+            code="unsupported_parameter",
+        ),
+        fs.text_reply(["Answered."]),
+        fs.text_reply(["Again."]),
+    )
+    env = cli_env(server)
+    r = askshot("ask", "hi", "--max-tokens", "500", env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "Answered.\n"
+    assert "does not accept max_completion_tokens for o4-mini" in r.stderr
+    first, retried = (req.json for req in server.chat_requests)
+    assert first["max_completion_tokens"] == 500
+    assert "max_completion_tokens" not in retried and retried["max_tokens"] == 500
+    assert retried["reasoning_effort"] == first["reasoning_effort"]  # only that one dropped
+
+    r = askshot("ask", "hi again", "--max-tokens", "500", env=env)
+    assert r.returncode == 0, r.stderr
+    assert "does not accept" not in r.stderr
+    assert len(server.chat_requests) == 3
+    assert "max_completion_tokens" not in server.chat_requests[-1].json
+
+
+def test_a_rejected_effort_value_is_dropped_and_other_400s_are_not_retried(
+    server: fs.FakeServer,
+) -> None:
+    server.enqueue(
+        fs.error_reply(
+            400,
+            "Unsupported value: 'reasoning_effort' does not support 'high' with this model.",
+            code="unsupported_value",
+        ),
+        fs.text_reply(["Fine."]),
+        fs.error_reply(400, "Invalid 'messages': empty content.", code="invalid_value"),
+    )
+    env = cli_env(server)
+    r = askshot("ask", "hi", "--effort", "high", env=env)
+    assert r.returncode == 0, r.stderr
+    assert "reasoning_effort" not in server.chat_requests[-1].json
+    r = askshot("ask", "hi", "--model", "gpt-4o-mini", env=env)
+    assert r.returncode == 1  # not a parameter we may drop: the error, once
+    assert len(server.chat_requests) == 3

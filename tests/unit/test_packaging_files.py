@@ -5,6 +5,7 @@ as their tools read them; the NSIS script compiled when makensis is here (always
 from __future__ import annotations
 
 import importlib.util
+import os
 import plistlib
 import re
 import shutil
@@ -15,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pytest
 import yaml
 from PIL import Image
 
@@ -63,8 +65,15 @@ def test_release_workflow_actions_are_pinned_and_its_paths_exist() -> None:
         for step in steps(job):
             if "uses" in step:
                 assert re.fullmatch(r"actions/[\w-]+@v\d+", step["uses"]), step["uses"]
+    text = text.replace("\\", "/")  # the Windows job's paths too
     named = set(re.findall(r"(?:packaging|tests)/[\w./-]+\.(?:sh|py|spec|nsi|txt)", text))
-    assert "packaging/check.sh" in named and "packaging/pyinstaller/askshot.spec" in named
+    for expected in (
+        "packaging/check.sh",
+        "packaging/pyinstaller/askshot.spec",
+        "packaging/windows/askshot.nsi",
+        "tests/helpers/fakeserver.py",
+    ):
+        assert expected in named, expected
     for path in named:
         assert (ROOT / path).is_file(), path
 
@@ -74,6 +83,28 @@ def test_windows_job_smoke_tests_the_installed_program_and_the_uninstall() -> No
     assert "askshot-cli.exe --version" in text
     assert "/S" in text and "uninstall.exe" in text
     assert "System.AppUserModel.ID" in text and APP_ID in text
+    assert "only-in-an-older-version" in text  # the upgrade leaves no stale file
+    assert "desktop autostart on" in text and "StartupApproved" in text  # both removed
+
+
+def test_macos_signing_takes_every_secret_it_names() -> None:
+    script = (PACKAGING / "macos" / "sign-and-notarize.sh").read_text()
+    named = set(re.findall(r"\b(MACOS_\w+|APPLE_\w+)\b", script))
+    assert {"MACOS_CERTIFICATE_P12_BASE64", "APPLE_APP_PASSWORD"} <= named
+    for step in steps("macos"):
+        if "sign-and-notarize.sh" in step.get("run", ""):
+            assert set(step["env"]) == named, step["name"]
+    code = [line for line in script.splitlines() if not line.lstrip().startswith("#")]
+    deep = [line for line in code if "--deep" in line]
+    assert all("--verify" in line for line in deep), deep  # signing goes inside out instead
+
+
+@pytest.mark.parametrize(
+    "script", ["windows/check.sh", "macos/make-dmg.sh", "macos/sign-and-notarize.sh"]
+)
+def test_shell_scripts_parse(script: str) -> None:
+    r = subprocess.run(["bash", "-n", str(PACKAGING / script)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
 
 
 def test_flatpak_manifest() -> None:
@@ -132,7 +163,7 @@ def test_nsis_script_compiles_with_warnings_as_errors() -> None:
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PATH": "/usr/bin:/bin", "PYTHON": sys.executable},
+        env={"PATH": os.environ["PATH"], "PYTHON": sys.executable},
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "askshot.nsi compiles" in r.stdout

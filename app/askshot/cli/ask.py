@@ -31,6 +31,7 @@ from askshot.core.catalog import Lifecycle
 from askshot.core.endpoint import resolve_endpoint
 from askshot.core.history import Store
 from askshot.core.llm.client import ChatClient
+from askshot.core.llm.params import ParamMemory
 from askshot.core.session import Ask, Exchange, Prepared, Question
 from askshot.core.types import Delta, Endpoint, Finished, Retrying, Timeouts, Usage
 
@@ -114,7 +115,7 @@ def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
         err(f"askshot: {notice}")
     out = JsonOut(sys.stdout) if args.json else TextOut(sys.stdout)
     # The client first: a broken TLS or proxy setting fails here, before anything is written.
-    with ChatClient() as client:
+    with ChatClient(params=ParamMemory.in_cache(ctx.paths.cache)) as client:
         if args.no_history:
             exchange = Exchange.ask(None, ask, question)
             return _stream(exchange, client, endpoint, timeouts, out, life)
@@ -262,7 +263,8 @@ def _stream(
                 had_text = True
                 out.delta(event.text)
             elif isinstance(event, Retrying):
-                err(f"askshot: {event.reason} Retrying in {event.delay:.1f} s…")
+                wait = f" Retrying in {event.delay:.1f} s…" if event.delay else ""
+                err(f"askshot: {event.reason}{wait}")
             elif isinstance(event, Finished):
                 ticker.stop()
                 out.done(event, exchange.usage, exchange.cost_usd)

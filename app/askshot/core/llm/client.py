@@ -26,6 +26,7 @@ from askshot.core.llm.errors import (
     setup_error,
     transport_error,
 )
+from askshot.core.llm.params import ParamMemory, rejected_param, without
 from askshot.core.llm.pump import Pump, auth_headers
 from askshot.core.llm.sse import SSEDecoder
 from askshot.core.providers import model as model_info
@@ -100,6 +101,7 @@ class ChatClient:
         *,
         retry: RetryPolicy | None = None,
         rng: random.Random | None = None,
+        params: ParamMemory | None = None,
     ) -> None:
         """Raises SetupError with a sentence when the environment's TLS or proxy settings
         (SSL_CERT_FILE, HTTPS_PROXY, ...) make a client impossible."""
@@ -118,6 +120,7 @@ class ChatClient:
         self._http = http
         self._retry = retry or RetryPolicy()
         self._rng = rng or random.Random()
+        self._params = params or ParamMemory()
 
     def close(self) -> None:
         self._http.close()
@@ -141,7 +144,9 @@ class ChatClient:
         """Stream one answer. Retries transient failures only before any text was produced."""
         cancel = cancel or CancelToken()
         timeouts = timeouts or Timeouts()
-        body = build_body(request, endpoint.provider_id)
+        body = self._params.apply(
+            build_body(request, endpoint.provider_id), endpoint, request.model
+        )
         attempt = 0
         produced_text = False
         while True:
@@ -154,6 +159,23 @@ class ChatClient:
             except errors.AskshotError as exc:
                 if cancel.cancelled and not isinstance(exc, Cancelled):
                     raise Cancelled() from None
+                param = None if produced_text else rejected_param(exc, body)
+                if param is not None:
+                    body = without(body, param)
+                    self._params.remember(endpoint, request.model, param)
+                    log.info(
+                        "%s rejected %s for %s: asking without it",
+                        endpoint.host,
+                        param,
+                        request.model,
+                    )
+                    yield Retrying(
+                        attempt=attempt,
+                        delay=0.0,
+                        reason=f"{endpoint.host} does not accept {param} for {request.model}; "
+                        "asking again without it (remembered for this server).",
+                    )
+                    continue
                 delay = None if produced_text else self._retry_delay(exc, attempt)
                 if delay is None:
                     raise

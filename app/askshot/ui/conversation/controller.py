@@ -356,6 +356,8 @@ class ConversationController(QObject):
         if self._current() is not None:
             self.statusChanged.emit(
                 self.tr("{0} Retrying in {1} s…").format(reason, f"{delay:.0f}")
+                if delay
+                else reason  # asked again at once (a parameter the server turned down)
             )
 
     def _on_settled(self, _result: object) -> None:

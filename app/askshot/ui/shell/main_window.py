@@ -310,8 +310,9 @@ class MainWindow(QMainWindow):
     def client(self) -> ChatClient:
         if self._client is None:
             from askshot.core.llm.client import ChatClient
+            from askshot.core.llm.params import ParamMemory
 
-            self._client = ChatClient()
+            self._client = ChatClient(params=ParamMemory.in_cache(self.services.paths.cache))
         return self._client
 
     def _choice(self) -> tuple[str, Effort | None]:

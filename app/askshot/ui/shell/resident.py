@@ -108,8 +108,9 @@ class Resident(QObject):
     def client(self) -> ChatClient:
         if self._client is None:
             from askshot.core.llm.client import ChatClient
+            from askshot.core.llm.params import ParamMemory
 
-            self._client = ChatClient()
+            self._client = ChatClient(params=ParamMemory.in_cache(self.services.paths.cache))
         return self._client
 
     def popup(self) -> AnswerPopup:
