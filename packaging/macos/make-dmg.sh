@@ -15,6 +15,14 @@ ln -s /Applications "$STAGE/Applications"
 mkdir -p "$OUT"
 DMG="$OUT/Askshot-$VERSION-macos-$ARCH.dmg"
 rm -f "$DMG"
-hdiutil create -volname "Askshot $VERSION" -srcfolder "$STAGE" -fs HFS+ -format UDZO -ov "$DMG" >/dev/null
+# hdiutil now and then fails with "Resource busy" on GitHub's macOS runners (XProtect scanning
+# the image it builds, actions/runner-images#7522): a few tries.
+for try in 1 2 3 4 5; do
+  hdiutil create -volname "Askshot $VERSION" -srcfolder "$STAGE" -fs HFS+ -format UDZO -ov "$DMG" \
+    >/dev/null && break
+  [ "$try" -lt 5 ] || exit 1
+  echo "make-dmg: hdiutil failed, trying again" >&2
+  sleep $((try * 5))
+done
 hdiutil verify "$DMG" >/dev/null
 echo "$DMG"

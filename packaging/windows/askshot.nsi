@@ -58,7 +58,7 @@ VIAddVersionKey /LANG=1033 "LegalCopyright" "Askshot developers, MIT License"
 !define MUI_ICON "${ICON}"
 !define MUI_UNICON "${ICON}"
 !define MUI_FINISHPAGE_RUN "$INSTDIR\askshot.exe"
-!define MUI_FINISHPAGE_RUN_TEXT "Start Askshot (Super+Shift+A captures from anywhere)"
+!define MUI_FINISHPAGE_RUN_TEXT "Start Askshot (Win+Shift+A captures from anywhere)"
 !insertmacro MUI_PAGE_DIRECTORY
 !insertmacro MUI_PAGE_INSTFILES
 !insertmacro MUI_PAGE_FINISH
@@ -109,11 +109,28 @@ Function SetShortcutAppId
   Pop $0
 FunctionEnd
 
-; A running Askshot holds its files open: ask it to close first.
+; A running Askshot (often only a tray icon, with no window to find) holds its program files
+; open, and Windows refuses to open a running .exe for writing: that is the test (opening in
+; append mode changes nothing). Silent, it gives up (exit code 2) rather than install or remove
+; half a program.
+!macro InUse FILE
+  ${If} ${FileExists} "${FILE}"
+    ClearErrors
+    FileOpen $0 "${FILE}" a
+    ${If} ${Errors}
+      StrCpy $1 "in use"
+    ${Else}
+      FileClose $0
+    ${EndIf}
+  ${EndIf}
+!macroend
 !macro CloseRunning
-  FindWindow $0 "" "Askshot"
-  ${If} $0 <> 0
-    MessageBox MB_OKCANCEL|MB_ICONINFORMATION "Askshot is running. Quit it from its tray icon, then press OK." /SD IDOK IDOK +2
+  close_running:
+  StrCpy $1 ""
+  !insertmacro InUse "$INSTDIR\askshot.exe"
+  !insertmacro InUse "$INSTDIR\askshot-cli.exe"
+  ${If} $1 != ""
+    MessageBox MB_RETRYCANCEL|MB_ICONEXCLAMATION "Askshot is running. Choose Quit Askshot in its tray icon's menu, then Retry." /SD IDCANCEL IDRETRY close_running
     Abort
   ${EndIf}
 !macroend

@@ -4,8 +4,8 @@
 # Windows); the release workflow installs, runs and uninstalls the real one.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-VERSION=$(python3 -c 'import tomllib; print(tomllib.load(open("'"$ROOT"'/pyproject.toml", "rb"))["project"]["version"])')
-PY=${PYTHON:-$ROOT/.venv/bin/python}
+PY=${PYTHON:-$ROOT/.venv/bin/python}  # 3.11+ (tomllib) with Pillow; Ubuntu 22.04's python3 is 3.10
+VERSION=$("$PY" -c 'import tomllib; print(tomllib.load(open("'"$ROOT"'/pyproject.toml", "rb"))["project"]["version"])')
 STUB=$(mktemp -d)
 trap 'rm -rf "$STUB"' EXIT
 mkdir -p "$STUB/askshot/_internal/PySide6/plugins/platforms" "$STUB/askshot/_internal/askshot"
@@ -18,6 +18,7 @@ printf 'stub' >"$STUB/askshot/_internal/base_library.zip"
 ICON=$STUB/icons/askshot.ico
 makensis -V2 -WX -DVERSION="$VERSION" -DSRC="$STUB/askshot" -DICON="$ICON" \
   -DOUTFILE="$STUB/Askshot-$VERSION-setup.exe" "$ROOT/packaging/windows/askshot.nsi"
-file "$STUB/Askshot-$VERSION-setup.exe" | grep -q "Nullsoft Installer" ||
+# NSIS's first header carries this signature (what file(1) recognises; file may be absent).
+grep -qa NullsoftInst "$STUB/Askshot-$VERSION-setup.exe" ||
   { echo "makensis made no NSIS installer" >&2; exit 1; }
 echo "askshot.nsi compiles: Askshot-$VERSION-setup.exe, $(stat -c %s "$STUB/Askshot-$VERSION-setup.exe") bytes (stub program)"

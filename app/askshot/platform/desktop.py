@@ -39,7 +39,13 @@ def executable_command(env: Mapping[str, str] | None = None) -> list[str]:
     """How to start this Askshot from anywhere, absolute: the frozen program, the `askshot`
     script next to this interpreter (a venv, pipx), or this interpreter with `-m askshot`."""
     if getattr(sys, "frozen", False):
-        return [str(Path(sys.executable).resolve())]
+        program = Path(sys.executable).resolve()
+        # On Windows the headless commands run from the console twin, askshot-cli.exe; what
+        # they register (autostart) must start the GUI program beside it, with no console.
+        gui = program.with_name("askshot.exe")
+        if sys.platform == "win32" and program.name.lower() != "askshot.exe" and gui.is_file():
+            program = gui
+        return [str(program)]
     script = Path(sys.executable).with_name("askshot.exe" if sys.platform == "win32" else "askshot")
     if script.is_file():
         return [str(script.absolute())]
