@@ -28,7 +28,7 @@ from askshot.cli.history import open_history, resolve_conversation
 from askshot.core import catalog, errors, providers
 from askshot.core.cancel import CancelToken
 from askshot.core.catalog import Lifecycle
-from askshot.core.endpoint import resolve_endpoint
+from askshot.core.endpoint import is_own_url, resolve_endpoint
 from askshot.core.history import Store
 from askshot.core.llm.client import ChatClient
 from askshot.core.llm.params import ParamMemory
@@ -127,10 +127,8 @@ def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
 def lifecycle_of(model: str, endpoint: Endpoint, ctx: Context) -> Lifecycle:
     """From the cached list only: a question never waits for the model list."""
     cached = catalog.load_cached(ctx.paths.cache, endpoint.base_url)
-    own = providers.provider(endpoint.provider_id).base_url.rstrip("/")
-    return catalog.lifecycle(
-        model, endpoint.provider_id, cached, own_url=endpoint.base_url.rstrip("/") == own
-    )
+    own_url = is_own_url(endpoint.provider_id, endpoint.base_url)
+    return catalog.lifecycle(model, endpoint.provider_id, cached, own_url=own_url)
 
 
 def _prepare_images(paths: list[str], model: str) -> tuple[PreparedImage, ...]:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from PIL import Image
     from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 
+    from askshot.core.catalog import Catalog
     from askshot.core.images import PreparedImage
     from askshot.core.types import Effort
     from askshot.ui.composer.attachments import AttachmentStrip, ImagePreview, Load
@@ -55,6 +56,7 @@ class ComposerPanel(QWidget):
     modelChanged = Signal(str)
     effortChanged = Signal(str)
     attachmentsChanged = Signal()  # added, removed, re-fitted, or preparation finished
+    moveRequested = Signal(str)  # the retirement notice's "Move to …": the replacement model id
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,6 +74,24 @@ class ComposerPanel(QWidget):
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #c62828;")
         self.error_label.hide()
+
+        # A shutdown coming for the chosen model, or the model gone: the sentence and the move.
+        self._catalog: Catalog | None = None
+        self._provider = settings.provider
+        self._own_url = True
+        self._successor: str | None = None
+        self.lifecycle_label = QLabel()
+        self.lifecycle_label.setAccessibleName(self.tr("Model notice"))
+        self.lifecycle_label.setWordWrap(True)
+        self.move_button = QPushButton()
+        self.move_button.setAutoDefault(False)
+        self.move_button.clicked.connect(self._on_move_clicked)
+        self.lifecycle_row = QWidget()
+        notice_row = QHBoxLayout(self.lifecycle_row)
+        notice_row.setContentsMargins(0, 0, 0, 0)
+        notice_row.addWidget(self.lifecycle_label, 1)
+        notice_row.addWidget(self.move_button)
+        self.lifecycle_row.hide()
 
         self._strip: AttachmentStrip | None = None  # built with the first attachment
         self._icons = False  # icons are set after the first paint (QtSvg is not needed before)
@@ -118,6 +138,7 @@ class ComposerPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addStretch(1)  # given more height than it needs, the panel hugs the bottom
+        layout.addWidget(self.lifecycle_row)
         layout.addWidget(self.error_label)
         layout.addWidget(self.message_box)  # the strip of thumbnails goes in between
         self._layout = layout
@@ -139,6 +160,7 @@ class ComposerPanel(QWidget):
         from askshot.ui.shell import icons
 
         self._icons = True
+        self.pickers.after_first_paint()
         self.attach_button.setIcon(icons.icon("attach"))
         self._update_send_button()
 
@@ -342,7 +364,46 @@ class ComposerPanel(QWidget):
 
     # -- model ----------------------------------------------------------------------------------
 
+    def set_catalog(self, catalog: Catalog | None, provider_id: str, own_url: bool) -> None:
+        """What the provider offers (core.catalog), for the picker and the retirement notice;
+        `own_url` False for a gateway, where only its own list counts."""
+        self._catalog, self._provider, self._own_url = catalog, provider_id, own_url
+        self.pickers.set_catalog(catalog.models if catalog is not None else ())
+        self._update_lifecycle()
+
+    def lifecycle_notice(self) -> str:
+        return self.lifecycle_label.text() if self.lifecycle_row.isVisibleTo(self) else ""
+
+    def _update_lifecycle(self) -> None:
+        from datetime import date
+
+        from askshot.core import catalog, providers
+
+        life = catalog.lifecycle(self.model(), self._provider, self._catalog, own_url=self._own_url)
+        prov = providers.PROVIDERS.get(self._provider)
+        notice = life.notice(date.today(), prov.name if prov else self._provider)
+        self._successor = life.successor
+        if notice is None:
+            self.lifecycle_row.hide()
+            return
+        # The CLI's sentence names the command; here the button is the move.
+        self.lifecycle_label.setText(notice.split(" Move to ")[0].split(" Pick another")[0])
+        self.move_button.setVisible(life.successor is not None)
+        if life.successor:
+            self.move_button.setText(self.tr("Move to {0}").format(life.successor))
+            self.move_button.setToolTip(
+                self.tr("Use {0} from now on (the default model); past answers keep theirs").format(
+                    life.successor
+                )
+            )
+        self.lifecycle_row.show()
+
+    def _on_move_clicked(self) -> None:
+        if self._successor:
+            self.moveRequested.emit(self._successor)
+
     def _on_model_changed(self, model_id: str) -> None:
+        self._update_lifecycle()
         self._set_errors([])
         self._update_estimate()
         if self._queue is not None:

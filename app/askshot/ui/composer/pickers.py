@@ -1,20 +1,27 @@
 """The model and effort pickers beside the message box.
 
-The model box is editable: any id the endpoint offers can be typed, and the ids a connection test
-found are offered too. The effort box shows only for reasoning models.
+The model box is editable: any id can be typed. It lists what the provider offers (its catalog,
+core.catalog): the recent choices on top, then the models that take images, each with its price
+in a tooltip; typing filters the list by any part of the id (OpenRouter lists hundreds), through
+a completer over the same item model. The effort box shows only for reasoning models.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QWidget
 
 from askshot.core import providers
+from askshot.ui.qt.lazy import Qt
 
 if TYPE_CHECKING:  # the value types load after the first paint
+    from askshot.core.catalog import CatalogModel
     from askshot.core.types import Effort
+
+RECENT = 5  # recent choices kept on top of the list
 
 BUILTIN_MODELS: tuple[str, ...] = ("o4-mini", "gpt-4o-mini")
 
@@ -44,6 +51,8 @@ class ModelPicker(QWidget):
             self.model_box.addItem(self._model)
         self.model_box.setCurrentIndex(self.model_box.findText(self._model))
         self.model_box.activated.connect(self.commit)
+        self.model_box.setMaxVisibleItems(16)
+        self._recent: list[str] = [self._model]
         line_edit = self.model_box.lineEdit()
         if line_edit is not None:
             line_edit.setAccessibleName(self.tr("Model"))
@@ -94,6 +103,41 @@ class ModelPicker(QWidget):
             if model_id and self.model_box.findText(model_id) < 0:
                 self.model_box.addItem(model_id)
 
+    def after_first_paint(self) -> None:
+        """Typing filters the list by any part of the id, case-insensitively, in a popup (the
+        completer needs Qt's enum namespace, which waits for the first paint)."""
+        from PySide6.QtWidgets import QCompleter
+
+        completer = QCompleter(self.model_box.model(), self.model_box)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        completer.setMaxVisibleItems(12)
+        self.model_box.setCompleter(completer)
+
+    def set_catalog(self, models: Sequence[CatalogModel]) -> None:
+        """List what the provider offers: recent choices, then image-capable models, then the
+        rest; each with what it costs. The current id stays, offered or not."""
+        from askshot.core.catalog import with_builtin
+
+        known = {m.id: with_builtin(m) for m in models}
+        order = [m for m in self._recent if m in known or m == self._model]
+        order += sorted(
+            (i for i in known if i not in order), key=lambda i: (known[i].vision is not True, i)
+        )
+        box = self.model_box
+        box.blockSignals(True)
+        try:
+            box.clear()
+            for model_id in order:
+                box.addItem(model_id)
+                info = known.get(model_id)
+                if info is not None:
+                    box.setItemData(box.count() - 1, _describe(info), Qt.ItemDataRole.ToolTipRole)
+            box.setCurrentIndex(box.findText(self._model))
+        finally:
+            box.blockSignals(False)
+
     def commit(self) -> None:
         """Take what the model box shows as the model (an empty box goes back to the last)."""
         model_id = self.model_box.currentText().strip()
@@ -106,6 +150,7 @@ class ModelPicker(QWidget):
         if model_id == self._model:
             return
         self._model = model_id
+        self._recent = [model_id, *(m for m in self._recent if m != model_id)][:RECENT]
         self._update_effort()
         self.modelChanged.emit(model_id)
 
@@ -116,3 +161,17 @@ class ModelPicker(QWidget):
         value = self.effort_box.currentData()
         if value:
             self.effortChanged.emit(str(value))
+
+
+def _describe(m: CatalogModel) -> str:
+    """The tooltip of a listed model: images, context, price, shutdown."""
+    parts = [
+        {True: "takes images", False: "text only", None: "images: unknown"}[m.vision],
+    ]
+    if m.context:
+        parts.append(f"{m.context:,} tokens of context")
+    if m.price is not None:
+        parts.append(f"${m.price.input:g} in / ${m.price.output:g} out per 1M tokens")
+    if m.shutdown is not None:
+        parts.append(f"shuts down {m.shutdown.isoformat()}")
+    return f"{m.id}: " + ", ".join(parts)

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from askshot.ui.conversation.view import ConversationView
     from askshot.ui.quick.popup import AnswerPopup
     from askshot.ui.settings.first_run import FirstRunPanel
+    from askshot.ui.shell.catalog_watch import CatalogWatch
     from askshot.ui.shell.global_shortcut import GlobalShortcut
     from askshot.ui.shell.key_gate import KeyGate
     from askshot.ui.shell.sidebar import Sidebar
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self._chat: ConversationController | None = None
         self._sidebar: Sidebar | None = None
         self._key_gate: KeyGate | None = None
+        self._catalog_watch: CatalogWatch | None = None
         self._shots: ScreenshotFlow | None = screenshots
         self.first_run: FirstRunPanel | None = None
         # Set by the resident app: whether closing hides to the tray (asked at each close)
@@ -349,6 +351,36 @@ class MainWindow(QMainWindow):
         self.is_ready = True
         self.ready.emit()
         self.key_gate.start_check()
+        self._watch_catalog()
+
+    def _watch_catalog(self) -> None:
+        """The provider's model list for the picker and the retirement notice (after the first
+        paint; its refresh runs in the background)."""
+        from askshot.ui.shell.catalog_watch import CatalogWatch
+
+        watch = CatalogWatch(self.services, self)
+        self._catalog_watch = watch
+        watch.changed.connect(self.composer.set_catalog)
+        self.composer.moveRequested.connect(self.move_to_model)
+        watch.start()
+
+    def move_to_model(self, model_id: str) -> None:
+        """The one-step move off a retiring model: the default model changes and is saved; the
+        conversation continues with it; past answers keep the model and price they had."""
+        import dataclasses
+
+        from askshot.core.settings import save
+
+        new = dataclasses.replace(self.services.settings, model=model_id)
+        try:
+            save(new, self.services.paths)
+        except OSError as exc:
+            self.status.setText(
+                self.tr("Could not save the settings: {0}").format(exc.strerror or exc)
+            )
+            return
+        self.apply_settings(new)
+        self.status.setText(self.tr("Now using {0}.").format(model_id))
 
     def _set_icons(self) -> None:
         from askshot.ui.shell import icons
@@ -509,6 +541,8 @@ class MainWindow(QMainWindow):
         self.services.settings = settings
         self.composer.set_send_key(settings.send_key)
         self.composer.set_model(settings.model)
+        if self._catalog_watch is not None:
+            self._catalog_watch.start()  # the endpoint may have changed
         self.presets.set_presets(settings.prompt_presets)
         app = QApplication.instance()
         if isinstance(app, QApplication):
