@@ -119,8 +119,10 @@ def text_reply(
     delay: float = 0.0,
     keepalive_every: float = 0.0,
     done: bool = True,
+    service_tier: str | None = None,
 ) -> Reply:
-    """A normal streamed answer: optional thinking silence (with keep-alives), then the pieces."""
+    """A normal streamed answer: optional thinking silence (with keep-alives), then the pieces.
+    `service_tier` goes in every chunk, as OpenAI says which tier served the answer."""
     steps: list[Step] = [data(chunk(role="assistant", content=""))]
     if think:
         if keepalive_every:
@@ -137,6 +139,11 @@ def text_reply(
         steps.append(data(chunk(piece)))
     steps.append(data(chunk(finish_reason=finish_reason)))
     steps.append(data(usage if usage is not None else usage_chunk()))
+    if service_tier is not None:
+        steps = [
+            data({**s.value, "service_tier": service_tier}) if s.kind == "data" else s
+            for s in steps
+        ]
     if done:
         steps.append(raw(b"data: [DONE]\n\n"))
     return Reply(steps=steps)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import threading
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -25,7 +28,7 @@ from askshot.cli._common import (
     err,
 )
 from askshot.cli.history import open_history, resolve_conversation
-from askshot.core import catalog, errors, providers
+from askshot.core import budget, catalog, errors, estimate, providers
 from askshot.core.cancel import CancelToken
 from askshot.core.catalog import Lifecycle
 from askshot.core.endpoint import is_own_url, resolve_endpoint
@@ -33,10 +36,13 @@ from askshot.core.history import Store
 from askshot.core.llm.client import ChatClient
 from askshot.core.llm.params import ParamMemory
 from askshot.core.session import Ask, Exchange, Prepared, Question
-from askshot.core.types import Delta, Endpoint, Finished, Retrying, Timeouts, Usage
+from askshot.core.types import Delta, Endpoint, Finished, Message, Retrying, Timeouts, Usage
 
 if TYPE_CHECKING:
     from askshot.core.images import PreparedImage
+
+# An answer capped below this by --max-cost would say nothing useful: better not to send.
+MIN_ANSWER_TOKENS = 16
 
 
 def add_parser(sub: Any) -> None:
@@ -57,6 +63,25 @@ def add_parser(sub: Any) -> None:
         help="longest wait for the next byte (default 300)",
     )
     a.add_argument("--max-tokens", type=int, metavar="N", help="output token limit")
+    a.add_argument(
+        "--flex",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="not urgent: half price through flex processing, slower (OpenAI; default from "
+        "the settings)",
+    )
+    a.add_argument(
+        "--max-cost",
+        type=_dollars,
+        metavar="USD",
+        help="the most this question may cost: nothing is sent when reading it costs more, and "
+        "the answer's length is capped to stay within it",
+    )
+    a.add_argument(
+        "--over-budget",
+        action="store_true",
+        help="send even when the question would pass the monthly budget",
+    )
     a.add_argument("--json", action="store_true", help="JSON lines on stdout")
     a.add_argument("--no-history", action="store_true", help="keep nothing in the history")
     a.add_argument(
@@ -79,6 +104,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _dollars(text: str) -> float:
+    try:
+        value = float(text.lstrip("$"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an amount of US dollars") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError("the amount must be more than 0 dollars")
+    return value
+
+
 def _read_prompt(args: argparse.Namespace) -> str:
     text = sys.stdin.read() if args.prompt == "-" else args.prompt or ""
     text = text.strip()
@@ -91,24 +126,36 @@ def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
     s = ctx.settings
     if args.continue_id and args.no_history:
         raise UsageError("--continue cannot be combined with --no-history")
+    provider_id = args.provider or s.provider
+    flex = s.flex if args.flex is None else args.flex
+    if flex and not providers.offers_flex(provider_id):
+        if args.flex:
+            name = providers.provider(provider_id).name
+            raise UsageError(f"--flex: {name} does not offer flex processing (OpenAI does)")
+        flex = False  # on in the settings, for a provider that has it
     ask = Ask(
         model=args.model or s.model,
         effort=args.effort or s.effort,
         system_prompt=s.system_prompt if args.system is None else args.system,
         max_output_tokens=args.max_tokens or s.max_output_tokens,
         keep_images=s.keep_screenshots,
+        flex=flex,
     )
     text = _read_prompt(args)
     question = Question(text, _prepare_images(args.image, ask.model))
     endpoint = resolve_endpoint(
-        args.provider or s.provider,
+        provider_id,
         base_url_override=args.base_url,
         saved_provider=s.provider,
         saved_base_url=s.base_url,
         env=ctx.env,
         keys=ctx.keystore(),
     )
-    timeouts = Timeouts(read=args.timeout or s.timeout_s)
+    read = args.timeout or s.timeout_s
+    if flex and args.timeout is None:  # flex may wait for capacity
+        read = max(read, providers.FLEX_READ_TIMEOUT_S)
+    timeouts = Timeouts(read=read)
+    limits = Limits(args.max_cost, s.monthly_budget_usd, args.over_budget)
     life = lifecycle_of(ask.model, endpoint, ctx)
     notice = life.notice(date.today(), providers.provider(endpoint.provider_id).name)
     if notice:
@@ -116,19 +163,106 @@ def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
     out = JsonOut(sys.stdout) if args.json else TextOut(sys.stdout)
     # The client first: a broken TLS or proxy setting fails here, before anything is written.
     with ChatClient(params=ParamMemory.in_cache(ctx.paths.cache)) as client:
-        if args.no_history:
-            exchange = Exchange.ask(None, ask, question)
+        if args.no_history:  # not recorded, so not counted against the monthly budget either
+            exchange = Exchange.ask(None, limits.apply(ask, question, None), question)
             return _stream(exchange, client, endpoint, timeouts, out, life)
         with open_history(ctx) as history:
-            exchange = _begin(history, ask, question, args.continue_id)
+            exchange = _begin(history, ask, question, args.continue_id, limits)
             return _stream(exchange, client, endpoint, timeouts, out, life)
 
 
 def lifecycle_of(model: str, endpoint: Endpoint, ctx: Context) -> Lifecycle:
-    """From the cached list only: a question never waits for the model list."""
+    """From the cached list only: a question never waits for the model list. Its prices price
+    the question (catalog.learn)."""
     cached = catalog.load_cached(ctx.paths.cache, endpoint.base_url)
+    catalog.learn(cached)
     own_url = is_own_url(endpoint.provider_id, endpoint.base_url)
     return catalog.lifecycle(model, endpoint.provider_id, cached, own_url=own_url)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """--max-cost and the monthly budget, checked before anything is written or sent."""
+
+    max_cost: float | None
+    monthly_budget: float | None
+    over_budget: bool = False
+
+    def apply(
+        self,
+        ask: Ask,
+        question: Question,
+        history: Store | None,
+        conversation_id: int | None = None,
+        leaf_id: int | None = None,
+    ) -> Ask:
+        """`ask`, its answer capped to stay within --max-cost; UsageError when the question
+        cannot be asked within it, or would pass the monthly budget."""
+        if self.max_cost is None and (self.monthly_budget is None or history is None):
+            return ask
+        if history is not None and conversation_id is not None:
+            messages, _ = history.build_context(
+                conversation_id,
+                leaf_id,
+                ask.system_prompt,
+                ask.model,
+                question.message(),
+                [i.tokens for i in question.images],
+            )
+        else:
+            system = (Message("system", ask.system_prompt),) if ask.system_prompt else ()
+            messages = (*system, question.message())
+        reading = _input_cost(ask, messages)
+        if self.max_cost is not None:
+            ask = _capped(ask, reading, self.max_cost)
+        if self.monthly_budget is not None and history is not None and not self.over_budget:
+            spent = history.spent_since(budget.month_start())
+            worst = self.max_cost if self.max_cost is not None else reading
+            why = budget.Budget(self.monthly_budget, spent).passed_by(worst)
+            if why:
+                raise UsageError(f"{why} Nothing was sent; --over-budget sends it anyway.")
+        return ask
+
+
+def _input_cost(ask: Ask, messages: Sequence[Message]) -> float | None:
+    """Dollars to read these messages (images billed), at the tier asked for; None when the
+    model's price is unknown."""
+    price = providers.model(ask.model).price
+    if price is None:
+        return None
+    tokens = sum(
+        estimate.message_tokens(
+            m.text,
+            [
+                estimate.billed_tokens(
+                    estimate.image_tokens(i.width, i.height, ask.model), ask.model
+                )
+                for i in m.images
+            ],
+        )
+        for m in messages
+    )
+    return tokens * price.input * providers.tier_factor("flex" if ask.flex else None) / 1e6
+
+
+def _capped(ask: Ask, reading: float | None, max_cost: float) -> Ask:
+    """The answer's token limit that keeps the question within `max_cost` dollars."""
+    price = providers.model(ask.model).price
+    if reading is None or price is None:
+        raise UsageError(
+            f"--max-cost needs the price of {ask.model}, which Askshot does not know; "
+            "`askshot models --refresh` reads the provider's prices where it lists them"
+        )
+    left = max_cost - reading
+    per_token = price.output * providers.tier_factor("flex" if ask.flex else None) / 1e6
+    room = int(left / per_token) if left > 0 else 0
+    if room < MIN_ANSWER_TOKENS:
+        raise UsageError(
+            f"reading this question costs about {budget.dollars(reading)}, which leaves no room "
+            f"for an answer within --max-cost {budget.dollars(max_cost)}; nothing was sent"
+        )
+    limit = room if ask.max_output_tokens is None else min(room, ask.max_output_tokens)
+    return replace(ask, max_output_tokens=limit)
 
 
 def _prepare_images(paths: list[str], model: str) -> tuple[PreparedImage, ...]:
@@ -139,11 +273,14 @@ def _prepare_images(paths: list[str], model: str) -> tuple[PreparedImage, ...]:
     return tuple(prepare_image(Path(p), model) for p in paths)
 
 
-def _begin(history: Store, ask: Ask, question: Question, continue_id: str | None) -> Exchange:
-    if continue_id is None:
-        return Exchange.ask(history, ask, question)
-    conversation_id = resolve_conversation(history, continue_id)
-    leaf = history.conversation(conversation_id).current_leaf_id
+def _begin(
+    history: Store, ask: Ask, question: Question, continue_id: str | None, limits: Limits
+) -> Exchange:
+    conversation_id = leaf = None
+    if continue_id is not None:
+        conversation_id = resolve_conversation(history, continue_id)
+        leaf = history.conversation(conversation_id).current_leaf_id
+    ask = limits.apply(ask, question, history, conversation_id, leaf)
     return Exchange.ask(history, ask, question, conversation_id=conversation_id, parent_id=leaf)
 
 
@@ -287,6 +424,8 @@ def _stream(
         out.error(exc, had_text)
         _report_unsaved(exchange)
         err(f"askshot: {exc.message}")
+        if isinstance(exc, errors.FlexUnavailable):
+            err("askshot: `--no-flex` sends it at the normal price.")
         if isinstance(exc, errors.ModelNotFound):
             move = f"askshot models use {life.successor}" if life.successor else "askshot models"
             err(f"askshot: `{move}` moves your default model; `askshot models` lists the others.")
@@ -309,5 +448,7 @@ def _summary(model: str, usage: Usage | None, cost: float | None, elapsed: float
         parts.append(f"{usage.prompt_tokens:,} in{cached}")
         parts.append(f"{usage.completion_tokens:,} out{reasoning}")
     parts.append("cost unknown" if cost is None else f"${cost:.4f}")
+    if usage is not None and usage.service_tier == "flex":
+        parts.append("flex, half price")
     parts.append(f"{elapsed:.1f} s")
     return " · ".join(parts)

@@ -94,6 +94,12 @@ def with_builtin(m: CatalogModel) -> CatalogModel:
     )
 
 
+def learn(catalog: Catalog | None) -> None:
+    """Price questions with the catalog's prices from now on (providers.model)."""
+    models = catalog.models if catalog is not None else ()
+    providers.learn_prices({m.id: m.price for m in models if m.price is not None})
+
+
 # -- parsing ------------------------------------------------------------------------------------
 
 

@@ -19,13 +19,15 @@ AskshotError                 .message is the sentence to show; .kind a stable id
     ├── ModelNotFound        404 model_not_found: the model was retired or misspelt
     ├── QuotaExceeded        429 insufficient_quota: billing
     ├── RateLimited          429: slow down
+    ├── FlexUnavailable      429 "resource unavailable": no flex capacity now, nothing charged
     ├── BadRequest           400 and other 4xx
     ├── ServerError          5xx
     └── StreamError          an error object or finish_reason "error" inside the stream
 
 The kinds ("input", "image", "key", "setup", "history", "capture", "cancelled", "network",
 "connect", "disconnected", "timeout", "api", "auth", "model_not_found", "quota", "rate_limit",
-"bad_request", "server", "stream") are distinct, so `--json` can tell every case apart.
+"flex_unavailable", "bad_request", "server", "stream") are distinct, so `--json` can tell every
+case apart.
 """
 
 from __future__ import annotations
@@ -143,6 +145,10 @@ class QuotaExceeded(ApiError):
 
 class RateLimited(ApiError):
     kind = "rate_limit"
+
+
+class FlexUnavailable(ApiError):
+    kind = "flex_unavailable"
 
 
 class BadRequest(ApiError):

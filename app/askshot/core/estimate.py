@@ -204,11 +204,15 @@ class Estimate(NamedTuple):
     cost_usd: float | None
 
 
-def estimate_question(model_id: str, text: str, images: Iterable[int]) -> Estimate:
+def estimate_question(
+    model_id: str, text: str, images: Iterable[int], *, flex: bool = False
+) -> Estimate:
     """The input tokens and cost of one question: `text` and images of these image tokens each
-    for this model (see image_tokens). The system prompt and earlier turns come on top."""
+    for this model (see image_tokens), at the flex price if asked. The system prompt and earlier
+    turns come on top."""
     billed = sum(billed_tokens(t, model_id) for t in images)
     tokens = text_tokens(text) + PER_MESSAGE + billed
     price = providers.model(model_id).price
-    cost = None if price is None else tokens * price.input / 1_000_000
+    factor = providers.tier_factor("flex" if flex else None)
+    cost = None if price is None else tokens * price.input * factor / 1_000_000
     return Estimate(tokens, billed, cost)

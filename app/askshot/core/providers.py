@@ -46,6 +46,8 @@ class Provider(NamedTuple):
     model_prefix: str = ""
     key_url: str = ""
     billing_url: str = ""
+    # Flex processing (`service_tier: "flex"`): slower, sometimes out of capacity, half price.
+    flex: bool = False
 
 
 MODELS: dict[str, Model] = {
@@ -77,6 +79,7 @@ PROVIDERS: dict[str, Provider] = {
         key_env="OPENAI_API_KEY",
         key_url="https://platform.openai.com/api-keys",
         billing_url="https://platform.openai.com/settings/organization/billing",
+        flex=True,
     ),
     "openrouter": Provider(
         id="openrouter",
@@ -109,6 +112,11 @@ SUCCESSORS: dict[str, str] = {
     "gpt-4o-mini": "gpt-6-luna",
 }
 
+# Flex is billed at Batch API rates: half the standard price, input and output alike. It is
+# slower and may wait for capacity: its longest wait for the next byte (OpenAI advises 15 min).
+FLEX_PRICE_FACTOR = 0.5
+FLEX_READ_TIMEOUT_S = 900.0
+
 DEFAULT_PROVIDER = "openai"
 DEFAULT_MODEL = "o4-mini"
 
@@ -124,6 +132,11 @@ def provider(provider_id: str) -> Provider:
         raise ValueError(f"Unknown provider '{provider_id}'. Known providers: {known}.") from None
 
 
+def offers_flex(provider_id: str) -> bool:
+    prov = PROVIDERS.get(provider_id)
+    return prov is not None and prov.flex
+
+
 def key_from_env(prov: Provider, env: Mapping[str, str]) -> str:
     """The provider's key from its environment variable; "" when unset or blank (the custom
     provider reads none: an OpenAI key must not go to a server set up for something else)."""
@@ -135,12 +148,25 @@ def bare_model_id(model_id: str) -> str:
     return model_id.rsplit("/", 1)[-1]
 
 
+# Prices the provider's own model list gave (core.catalog.learn): they beat the table above.
+_LEARNED_PRICES: dict[str, Price] = {}
+
+
+def learn_prices(prices: Mapping[str, Price]) -> None:
+    """Use these prices (the current provider's list) from now on, in place of any learned
+    before."""
+    _LEARNED_PRICES.clear()
+    _LEARNED_PRICES.update(prices)
+
+
 def model(model_id: str) -> Model:
-    """What we know of a model; unknown ids get cautious defaults and no price."""
+    """What we know of a model: the table, with the provider's own price where its list gave
+    one; unknown ids get cautious defaults."""
     bare = bare_model_id(model_id)
+    learned = _LEARNED_PRICES.get(model_id) or _LEARNED_PRICES.get(bare)
     found = MODELS.get(bare)
     if found is not None:
-        return found
+        return found if learned is None else found._replace(price=learned)
     reasoning = bare.startswith(_REASONING_PREFIXES)
     return Model(
         id=model_id,
@@ -148,7 +174,7 @@ def model(model_id: str) -> Model:
         vision=True,
         context_window=128_000,
         max_output=16_384,
-        price=None,
+        price=learned,
         image_rule="patch" if reasoning else "tile",
         known=False,
     )
@@ -165,7 +191,8 @@ def wire_model_id(provider_id: str, model_id: str) -> str:
 def cost_usd(model_id: str, usage: Usage) -> float | None:
     """Dollars for one response: the provider's own figure when it gives one (OpenRouter's
     usage.cost), else from the price table — cached input at its own price, reasoning billed
-    as output (it is already part of completion_tokens). None when the price is unknown."""
+    as output (it is already part of completion_tokens), all at half price when the answer
+    came from the flex tier. None when the price is unknown."""
     if usage.cost is not None:
         return usage.cost
     price = model(model_id).price
@@ -173,6 +200,12 @@ def cost_usd(model_id: str, usage: Usage) -> float | None:
         return None
     cached = min(usage.cached_tokens, usage.prompt_tokens)
     fresh = usage.prompt_tokens - cached
-    return (
+    dollars = (
         fresh * price.input + cached * price.cached_input + usage.completion_tokens * price.output
     ) / 1_000_000
+    return dollars * tier_factor(usage.service_tier)
+
+
+def tier_factor(service_tier: str | None) -> float:
+    """The share of the standard price a service tier costs."""
+    return FLEX_PRICE_FACTOR if service_tier == "flex" else 1.0

@@ -58,6 +58,7 @@ class Ask:
     system_prompt: str = ""
     max_output_tokens: int | None = None
     keep_images: bool = True  # whether the question's images are kept in the history
+    flex: bool = False  # flex processing: half price, slower (only where the provider offers it)
 
     @property
     def sent_effort(self) -> Effort | None:
@@ -203,6 +204,7 @@ class Exchange:
             messages=messages,
             effort=a.sent_effort,
             max_output_tokens=a.max_output_tokens,
+            service_tier="flex" if a.flex else None,
         )
         return request, dropped
 

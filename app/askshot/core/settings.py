@@ -15,7 +15,7 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -78,6 +78,9 @@ class Settings:
     hotkey: str = field(default_factory=default_hotkey)  # the global shortcut; "" is off
     hotkey_keycode: int | None = None  # X11: its keycode when bound (for non-Latin layouts)
     close_to_tray: bool = True  # closing the window leaves Askshot in the tray (if there is one)
+    flex: bool = False  # "not urgent, half price": flex processing where the provider offers it
+    monthly_budget_usd: float | None = None  # a question that would pass it asks first
+    recent_models: list[str] = field(default_factory=list)  # latest first, on top of the picker
 
 
 def settings_path(paths: Paths) -> Path:
@@ -143,6 +146,36 @@ def _timeout(value: Any) -> float:
     return seconds
 
 
+def _budget(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError
+    dollars = float(value)
+    if not math.isfinite(dollars) or dollars <= 0:
+        raise ValueError
+    return dollars
+
+
+RECENT_MODELS = 8
+
+
+def _recent(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise ValueError
+    out: list[str] = []
+    for item in value:
+        model = _nonempty(item)
+        if model not in out:
+            out.append(model)
+    return out[:RECENT_MODELS]
+
+
+def with_recent(recent: Sequence[str], model: str) -> list[str]:
+    """`model` first, then the others, at most RECENT_MODELS."""
+    return [model, *(m for m in recent if m != model)][:RECENT_MODELS]
+
+
 def _keycode(value: Any) -> int | None:
     if value is None:
         return None
@@ -178,6 +211,9 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "hotkey": _str,
     "hotkey_keycode": _keycode,
     "close_to_tray": _bool,
+    "flex": _bool,
+    "monthly_budget_usd": _budget,
+    "recent_models": _recent,
 }
 
 

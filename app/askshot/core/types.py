@@ -68,6 +68,7 @@ class ChatRequest:
     messages: tuple[Message, ...]
     effort: Effort | None = None
     max_output_tokens: int | None = None
+    service_tier: str | None = None  # "flex": half price, slower (providers.offers_flex)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,9 @@ class Usage:
     # What the provider itself charged, where it says (OpenRouter's usage.cost): authoritative,
     # it beats our price table. Not kept with the tokens; the history keeps the cost it made.
     cost: float | None = None
+    # The tier that served the answer, as the response says ("flex", "default"), else the one
+    # asked for: it sets the price (providers.cost_usd).
+    service_tier: str | None = None
 
     def to_json(self) -> dict[str, int]:
         """The one JSON form of usage (`ask --json`, `history show --json`, the JSON export)."""

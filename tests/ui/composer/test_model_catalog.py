@@ -86,6 +86,12 @@ def test_a_retired_model_shows_the_notice_and_its_move(qtbot: QtBot, panel: Comp
     with qtbot.waitSignal(panel.moveRequested) as moved:
         qtbot.mouseClick(panel.move_button, Qt.MouseButton.LeftButton)
     assert moved.args == ["gpt-5.6-terra"]
+    menu = panel.move_button.menu()  # the other replacements: those that take images first
+    assert menu is not None
+    assert [a.text() for a in menu.actions()] == ["Move to gpt-6-luna"]
+    with qtbot.waitSignal(panel.moveRequested) as moved:
+        menu.actions()[0].trigger()
+    assert moved.args == ["gpt-6-luna"]
     panel.pickers.set_model("gpt-6-luna")
     assert panel.lifecycle_notice() == ""  # a model still offered: no notice
 

@@ -243,8 +243,14 @@ def tabs_from_the_message(qtbot: QtBot, panel: ComposerPanel, n: int) -> list[QW
 
 
 def test_tab_order(qtbot: QtBot, panel: ComposerPanel) -> None:
-    seen = tabs_from_the_message(qtbot, panel, 4)
-    assert seen == [panel.attach_button, panel.model_box, panel.effort_box, panel.send_button]
+    seen = tabs_from_the_message(qtbot, panel, 5)
+    assert seen == [
+        panel.attach_button,
+        panel.model_box,
+        panel.effort_box,
+        panel.flex_button,  # "½ price", for OpenAI (the default provider)
+        panel.send_button,
+    ]
 
 
 def test_tab_order_is_kept_once_the_thumbnails_appear(qtbot: QtBot) -> None:
@@ -263,11 +269,12 @@ def test_tab_order_is_kept_once_the_thumbnails_appear(qtbot: QtBot) -> None:
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     assert panel.strip is not None  # built with the first attachment
-    seen = tabs_from_the_message(qtbot, panel, 5)
+    seen = tabs_from_the_message(qtbot, panel, 6)
     assert seen == [
         panel.attach_button,
         panel.model_box,
         panel.effort_box,
+        panel.flex_button,
         panel.send_button,
         after,
     ]
@@ -279,6 +286,7 @@ def test_every_control_has_an_accessible_name(panel: ComposerPanel) -> None:
         panel.attach_button,
         panel.model_box,
         panel.effort_box,
+        panel.flex_button,
         panel.send_button,
         panel.estimate_label,
         panel.error_label,

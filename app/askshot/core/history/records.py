@@ -177,7 +177,8 @@ def message_from_row(
 ) -> StoredMessage:
     """A StoredMessage from a row selected with MSG_COLUMNS."""
     tokens = row[9:13]
-    usage = None if all(t is None for t in tokens) else Usage(*(int(t or 0) for t in tokens))
+    prompt, completion, reasoning, cached = (int(t or 0) for t in tokens)
+    usage = None if all(t is None for t in tokens) else Usage(prompt, completion, reasoning, cached)
     return StoredMessage(
         id=row[0],
         conversation_id=row[1],

@@ -404,6 +404,19 @@ class Store:
         return float(row[0])
 
     @_guarded
+    def spent_since(self, since: float) -> float:
+        """Dollars spent on answers made since this Unix time, in every conversation (the
+        monthly budget: budget.month_start)."""
+        row = (
+            self._conn()
+            .execute(
+                "SELECT coalesce(sum(cost_usd), 0) FROM messages WHERE created_at >= ?", (since,)
+            )
+            .fetchone()
+        )
+        return float(row[0])
+
+    @_guarded
     def recover_interrupted(self, alive: Callable[[str], bool] = writers.is_alive) -> int:
         """At start-up: answers left 'streaming' by a process that is gone (a crash, a kill)
         become 'interrupted', their text kept; answers another process is still streaming are

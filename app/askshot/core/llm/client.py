@@ -13,7 +13,7 @@ import logging
 import os
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from askshot import __version__
@@ -77,6 +77,8 @@ def build_body(request: ChatRequest, provider_id: str = "openai") -> dict[str, A
         body["max_completion_tokens"] = request.max_output_tokens
     if info.reasoning and request.effort is not None:
         body["reasoning_effort"] = request.effort
+    if request.service_tier is not None:
+        body["service_tier"] = request.service_tier
     return body
 
 
@@ -154,6 +156,9 @@ class ChatClient:
                 for event in self._one_attempt(endpoint, body, request, cancel, timeouts):
                     if isinstance(event, Delta):
                         produced_text = True
+                    elif isinstance(event, Usage) and event.service_tier is None:
+                        # The response did not say: it was served at the tier asked for.
+                        event = replace(event, service_tier=body.get("service_tier"))
                     yield event
                 return
             except errors.AskshotError as exc:
@@ -224,8 +229,8 @@ class ChatClient:
         if attempt >= self._retry.max_retries:
             return None
         if isinstance(exc, errors.ApiError):
-            if isinstance(exc, errors.QuotaExceeded):
-                return None
+            if isinstance(exc, errors.QuotaExceeded | errors.FlexUnavailable):
+                return None  # the user decides: resend at the normal price, or later
             status = exc.status
             if isinstance(exc, errors.StreamError):
                 retryable = (
@@ -275,11 +280,12 @@ def _events_from_chunks(
     decoder = SSEDecoder()
     finish_reason: str | None = None
     usage: Usage | None = None
+    tier: str | None = None
     got_text = False
     done = False
 
     def handle(data: str, event_type: str) -> Iterator[Event]:
-        nonlocal finish_reason, usage, got_text, done
+        nonlocal finish_reason, usage, tier, got_text, done
         if data.strip() == "[DONE]":
             done = True
             return
@@ -315,6 +321,8 @@ def _events_from_chunks(
         raw_usage = obj.get("usage")
         if isinstance(raw_usage, dict):
             usage = _usage_from(raw_usage)
+        if isinstance(obj.get("service_tier"), str):
+            tier = obj["service_tier"]
 
     for chunk in chunks:
         for ev in decoder.feed(chunk):
@@ -333,7 +341,7 @@ def _events_from_chunks(
             f"The connection to {endpoint.host} closed before the answer was complete."
         )
     if usage is not None:
-        yield usage
+        yield replace(usage, service_tier=tier) if tier else usage
     yield Finished(reason=finish_reason, note=_finish_note(finish_reason, got_text, request))
 
 

@@ -173,6 +173,12 @@ def _classify(
         return errors.BadRequest(
             f"Nothing answers at {endpoint.base_url} (HTTP 404). Check the base URL.{said}", **kw
         )
+    if (status == 429 or code == "429") and "resource" in lowered and "unavailable" in lowered:
+        return errors.FlexUnavailable(
+            f"{host} has no flex capacity for {model or 'this model'} right now (HTTP 429); "
+            "nothing was charged. Send it again at the normal price, or try flex later.",
+            **kw,
+        )
     if status == 429 or code in ("rate_limit_exceeded", "429"):
         wait = ""
         if retry_after is not None:

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -48,6 +50,9 @@ def _dollars(amount: float) -> str:
     return f"${amount:.4f}"
 
 
+MOVE_CHOICES = 8  # replacements offered in the move button's menu, besides the successor
+
+
 class ComposerPanel(QWidget):
     """The composer with attachments, model and effort pickers, estimate and Send/Stop."""
 
@@ -57,6 +62,7 @@ class ComposerPanel(QWidget):
     effortChanged = Signal(str)
     attachmentsChanged = Signal()  # added, removed, re-fitted, or preparation finished
     moveRequested = Signal(str)  # the retirement notice's "Move to …": the replacement model id
+    flexChanged = Signal(bool)  # "not urgent, half price" switched on or off
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,15 +86,23 @@ class ComposerPanel(QWidget):
         self._provider = settings.provider
         self._own_url = True
         self._successor: str | None = None
+        self._gone: set[str] = set()  # models the server answered with model_not_found
         self.lifecycle_label = QLabel()
         self.lifecycle_label.setAccessibleName(self.tr("Model notice"))
         self.lifecycle_label.setWordWrap(True)
-        self.move_button = QPushButton()
-        self.move_button.setAutoDefault(False)
+        # The successor at a click; the other replacements the provider lists in its menu.
+        self.move_button = QToolButton()
+        self.move_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.move_button.clicked.connect(self._on_move_clicked)
-        self.lifecycle_row = QWidget()
+        self.lifecycle_row = QFrame()
+        self.lifecycle_row.setObjectName("lifecycle")
+        # A warning band, amber see-through: it reads on the light and the dark palette alike.
+        self.lifecycle_row.setStyleSheet(
+            "#lifecycle { background: rgba(255, 167, 38, 0.16);"
+            " border: 1px solid rgba(255, 167, 38, 0.6); border-radius: 4px; }"
+        )
         notice_row = QHBoxLayout(self.lifecycle_row)
-        notice_row.setContentsMargins(0, 0, 0, 0)
+        notice_row.setContentsMargins(8, 4, 4, 4)
         notice_row.addWidget(self.lifecycle_label, 1)
         notice_row.addWidget(self.move_button)
         self.lifecycle_row.hide()
@@ -110,11 +124,25 @@ class ComposerPanel(QWidget):
         )
         self.attach_button.clicked.connect(self._pick_files)
 
-        self.pickers = ModelPicker(settings.model, settings.effort)
+        self.pickers = ModelPicker(settings.model, settings.effort, settings.recent_models)
         self.pickers.modelChanged.connect(self._on_model_changed)
         self.pickers.effortChanged.connect(self.effortChanged)
         self.model_box = self.pickers.model_box
         self.effort_box = self.pickers.effort_box
+
+        # "Not urgent, half price": flex processing, where the provider offers it.
+        self.flex_button = QToolButton()
+        self.flex_button.setText(self.tr("½ price"))
+        self.flex_button.setCheckable(True)
+        self.flex_button.setChecked(settings.flex)
+        self.flex_button.setAccessibleName(self.tr("Not urgent, half price"))
+        self.flex_button.setToolTip(
+            self.tr(
+                "Not urgent: ask at half price (flex processing). Answers come slower, and "
+                "when the provider has no capacity you can send again at the normal price."
+            )
+        )
+        self.flex_button.toggled.connect(self._on_flex_toggled)
 
         self.estimate_label = QLabel()
         self.estimate_label.setAccessibleName(self.tr("Estimate"))
@@ -133,6 +161,7 @@ class ComposerPanel(QWidget):
         controls = QHBoxLayout()
         controls.addWidget(self.attach_button)
         controls.addWidget(self.pickers)
+        controls.addWidget(self.flex_button)
         controls.addWidget(self.estimate_label, 1)
         controls.addWidget(self.send_button)
         layout = QVBoxLayout(self)
@@ -147,7 +176,9 @@ class ComposerPanel(QWidget):
         QWidget.setTabOrder(self.message_box, self.attach_button)
         QWidget.setTabOrder(self.attach_button, self.model_box)
         QWidget.setTabOrder(self.model_box, self.effort_box)
-        QWidget.setTabOrder(self.effort_box, self.send_button)
+        QWidget.setTabOrder(self.effort_box, self.flex_button)
+        QWidget.setTabOrder(self.flex_button, self.send_button)
+        self._update_flex()
 
         self._update_send_button()
         self._fit_composer()
@@ -370,9 +401,41 @@ class ComposerPanel(QWidget):
         self._catalog, self._provider, self._own_url = catalog, provider_id, own_url
         self.pickers.set_catalog(catalog.models if catalog is not None else ())
         self._update_lifecycle()
+        self._update_flex()
+        self._update_estimate()
+
+    def set_provider(self, provider_id: str) -> None:
+        """The provider changed in the settings: flex shows only where it is offered."""
+        if provider_id != self._provider:
+            self._provider = provider_id
+            self._catalog = None
+            self._update_lifecycle()
+            self._update_flex()
+
+    def flex(self) -> bool:
+        """Ask at the flex tier: switched on, and offered by the provider."""
+        from askshot.core import providers
+
+        return self.flex_button.isChecked() and providers.offers_flex(self._provider)
+
+    def mark_gone(self, model_id: str) -> None:
+        """The server said the model is not there (404 model_not_found): offer the move."""
+        self._gone.add(model_id)
+        self._update_lifecycle()
+
+    def _on_flex_toggled(self, on: bool) -> None:
+        self._update_estimate()
+        self.flexChanged.emit(on)
+
+    def _update_flex(self) -> None:
+        from askshot.core import providers
+
+        self.flex_button.setVisible(providers.offers_flex(self._provider))
 
     def lifecycle_notice(self) -> str:
-        return self.lifecycle_label.text() if self.lifecycle_row.isVisibleTo(self) else ""
+        """The notice as it reads (without its sign), or "" when none shows."""
+        shown = self.lifecycle_row.isVisibleTo(self)
+        return self.lifecycle_label.text().removeprefix("⚠ ") if shown else ""
 
     def _update_lifecycle(self) -> None:
         from datetime import date
@@ -380,6 +443,8 @@ class ComposerPanel(QWidget):
         from askshot.core import catalog, providers
 
         life = catalog.lifecycle(self.model(), self._provider, self._catalog, own_url=self._own_url)
+        if self.model() in self._gone:
+            life = life._replace(listed=False)
         prov = providers.PROVIDERS.get(self._provider)
         notice = life.notice(date.today(), prov.name if prov else self._provider)
         self._successor = life.successor
@@ -387,7 +452,7 @@ class ComposerPanel(QWidget):
             self.lifecycle_row.hide()
             return
         # The CLI's sentence names the command; here the button is the move.
-        self.lifecycle_label.setText(notice.split(" Move to ")[0].split(" Pick another")[0])
+        self.lifecycle_label.setText("⚠ " + notice.split(" Move to ")[0].split(" Pick another")[0])
         self.move_button.setVisible(life.successor is not None)
         if life.successor:
             self.move_button.setText(self.tr("Move to {0}").format(life.successor))
@@ -396,7 +461,27 @@ class ComposerPanel(QWidget):
                     life.successor
                 )
             )
+            self._fill_move_menu(life.successor)
         self.lifecycle_row.show()
+
+    def _fill_move_menu(self, successor: str) -> None:
+        """The other models to move to: the provider's, those that take images first."""
+        from PySide6.QtWidgets import QMenu
+
+        from askshot.core import catalog
+
+        others = [] if self._catalog is None else catalog.replacements(self._catalog, self.model())
+        choices = [m.id for m in others if m.id != successor][:MOVE_CHOICES]
+        old = self.move_button.menu()
+        menu = None
+        if choices:
+            menu = QMenu(self.move_button)
+            for model_id in choices:
+                action = menu.addAction(self.tr("Move to {0}").format(model_id))
+                action.triggered.connect(lambda _=False, to=model_id: self.moveRequested.emit(to))
+        self.move_button.setMenu(menu)  # type: ignore[arg-type]  # None: a plain button
+        if old is not None:
+            old.deleteLater()
 
     def _on_move_clicked(self) -> None:
         if self._successor:
@@ -426,6 +511,22 @@ class ComposerPanel(QWidget):
         if self.message_box.height() != height:
             self.message_box.setFixedHeight(height)
 
+    def question_estimate(self) -> estimate.Estimate:
+        """The input tokens and cost of the message as it stands, at the tier it would go."""
+        model_id = self.model()
+        items = [] if self._queue is None else self._queue.items
+        return estimate.estimate_question(
+            model_id,
+            self.text().strip(),
+            [
+                item.prepared.tokens
+                if item.prepared_for == model_id
+                else estimate.image_tokens(*item.original_size, model_id)
+                for item in items
+            ],
+            flex=self.flex(),
+        )
+
     def _update_estimate(self) -> None:
         text = self.text().strip()
         waiting = self.preparing
@@ -433,21 +534,13 @@ class ComposerPanel(QWidget):
         if not text and not items and not waiting:
             self.estimate_label.clear()
             return
-        model_id = self.model()
-        found = estimate.estimate_question(
-            model_id,
-            text,
-            [
-                item.prepared.tokens
-                if item.prepared_for == model_id
-                else estimate.image_tokens(*item.original_size, model_id)
-                for item in items
-            ],
-        )
+        found = self.question_estimate()
         parts = [self.tr("≈ {0} input tokens").format(f"{found.tokens:,}")]
         parts.append(
             self.tr("cost unknown") if found.cost_usd is None else _dollars(found.cost_usd)
         )
+        if self.flex():
+            parts.append(self.tr("half price"))
         line = " · ".join(parts)
         if items:
             line += " " + self.tr("(images {0} tokens)").format(f"{found.image_tokens:,}")

@@ -12,18 +12,23 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QStyledItemDelegate, QWidget
 
 from askshot.core import providers
+from askshot.core.settings import with_recent
 from askshot.ui.qt.lazy import Qt
 
 if TYPE_CHECKING:  # the value types load after the first paint
+    from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize
+    from PySide6.QtGui import QPainter
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
     from askshot.core.catalog import CatalogModel
     from askshot.core.types import Effort
 
-RECENT = 5  # recent choices kept on top of the list
-
 BUILTIN_MODELS: tuple[str, ...] = ("o4-mini", "gpt-4o-mini")
+DETAIL_ROLE = 0x0100 + 1  # Qt.ItemDataRole.UserRole + 1: a listed model's price and images
+POPUP_WIDTH = 380
 
 
 class ModelPicker(QWidget):
@@ -33,7 +38,13 @@ class ModelPicker(QWidget):
     modelChanged = Signal(str)
     effortChanged = Signal(str)
 
-    def __init__(self, model: str, effort: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        model: str,
+        effort: str,
+        recent: Sequence[str] = (),
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._model = model.strip() or providers.DEFAULT_MODEL
 
@@ -46,13 +57,13 @@ class ModelPicker(QWidget):
         self.model_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.model_box.addItems(list(BUILTIN_MODELS))
-        if self._model not in BUILTIN_MODELS:
-            self.model_box.addItem(self._model)
+        self._recent = list(recent) if self._model in recent else with_recent(recent, self._model)
+        self.model_box.addItems(
+            [*self._recent, *(m for m in BUILTIN_MODELS if m not in self._recent)]
+        )
         self.model_box.setCurrentIndex(self.model_box.findText(self._model))
         self.model_box.activated.connect(self.commit)
         self.model_box.setMaxVisibleItems(16)
-        self._recent: list[str] = [self._model]
         line_edit = self.model_box.lineEdit()
         if line_edit is not None:
             line_edit.setAccessibleName(self.tr("Model"))
@@ -82,6 +93,10 @@ class ModelPicker(QWidget):
 
     def model(self) -> str:
         return self._model
+
+    def recent(self) -> list[str]:
+        """The recent choices, latest first (kept in the settings: Settings.recent_models)."""
+        return list(self._recent)
 
     def effort(self) -> Effort | None:
         """The reasoning effort, or None when the model does not reason."""
@@ -114,14 +129,21 @@ class ModelPicker(QWidget):
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         completer.setMaxVisibleItems(12)
         self.model_box.setCompleter(completer)
+        # Each row says what the model costs and whether it reads images, in the list and in
+        # the filtered popup alike; both are wide enough for a vendor/model id and its price.
+        for view in (self.model_box.view(), completer.popup()):
+            if view is None:
+                continue
+            view.setItemDelegate(_ModelDelegate(view))
+            view.setMinimumWidth(POPUP_WIDTH)
 
     def set_catalog(self, models: Sequence[CatalogModel]) -> None:
-        """List what the provider offers: recent choices, then image-capable models, then the
-        rest; each with what it costs. The current id stays, offered or not."""
+        """List what the provider offers after the recent choices: image-capable models, then
+        the rest; each with what it costs. The current id stays, offered or not."""
         from askshot.core.catalog import with_builtin
 
         known = {m.id: with_builtin(m) for m in models}
-        order = [m for m in self._recent if m in known or m == self._model]
+        order = list(self._recent)  # listed or not: the user chose them (typing any id works)
         order += sorted(
             (i for i in known if i not in order), key=lambda i: (known[i].vision is not True, i)
         )
@@ -133,7 +155,9 @@ class ModelPicker(QWidget):
                 box.addItem(model_id)
                 info = known.get(model_id)
                 if info is not None:
-                    box.setItemData(box.count() - 1, _describe(info), Qt.ItemDataRole.ToolTipRole)
+                    row = box.count() - 1
+                    box.setItemData(row, _describe(info), Qt.ItemDataRole.ToolTipRole)
+                    box.setItemData(row, _detail(info), DETAIL_ROLE)
             box.setCurrentIndex(box.findText(self._model))
         finally:
             box.blockSignals(False)
@@ -150,7 +174,7 @@ class ModelPicker(QWidget):
         if model_id == self._model:
             return
         self._model = model_id
-        self._recent = [model_id, *(m for m in self._recent if m != model_id)][:RECENT]
+        self._recent = with_recent(self._recent, model_id)
         self._update_effort()
         self.modelChanged.emit(model_id)
 
@@ -161,6 +185,55 @@ class ModelPicker(QWidget):
         value = self.effort_box.currentData()
         if value:
             self.effortChanged.emit(str(value))
+
+
+def _detail(m: CatalogModel) -> str:
+    """The short line beside a listed model: "text only" where it takes no images, and its
+    price in and out per 1M tokens."""
+    parts = ["text only"] if m.vision is False else []
+    if m.price is not None:
+        parts.append(f"${m.price.input:g} / ${m.price.output:g}")
+    if m.shutdown is not None:
+        parts.append(f"until {m.shutdown.isoformat()}")
+    return " · ".join(parts)
+
+
+class _ModelDelegate(QStyledItemDelegate):
+    """A model id, and its detail (price, images, shutdown) right-aligned in a muted colour."""
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        super().paint(painter, option, index)
+        detail = index.data(DETAIL_ROLE)
+        if not detail:
+            return
+        from PySide6.QtGui import QPalette
+        from PySide6.QtWidgets import QStyle
+
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        role = (
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText
+        )
+        painter.save()
+        painter.setPen(option.palette.color(role))
+        rect = option.rect.adjusted(0, 0, -8, 0)
+        painter.drawText(
+            rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), detail
+        )
+        painter.restore()
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        size = super().sizeHint(option, index)
+        detail = index.data(DETAIL_ROLE)
+        if detail:
+            size.setWidth(size.width() + option.fontMetrics.horizontalAdvance(detail) + 24)
+        return size
 
 
 def _describe(m: CatalogModel) -> str:

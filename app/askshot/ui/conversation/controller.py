@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
-from askshot.core import errors
+from askshot.core import budget, errors, providers
 from askshot.core.errors import HistoryError
+from askshot.core.estimate import estimate_question
 from askshot.core.history import Store, StoredMessage
 from askshot.core.session import Ask, Exchange, Question
 from askshot.core.types import Effort, Endpoint, Timeouts
@@ -45,6 +46,8 @@ class ConversationController(QObject):
     needKey = Signal(str)  # no key for the provider: the sentence
     fixRequested = Signal(str)  # "settings", "pick-model", "billing"
     editRequested = Signal(str)  # put this text in the composer to edit and resend
+    modelMissing = Signal(str)  # the server answered model_not_found for this model id
+    spendChanged = Signal()  # an answer was priced: the month's spend moved
 
     def __init__(
         self,
@@ -121,7 +124,8 @@ class ConversationController(QObject):
         except HistoryError:
             return None
 
-    def _ask(self, model: str, effort: Effort | None) -> Ask:
+    def _ask(self, model: str, effort: Effort | None, *, standard: bool = False) -> Ask:
+        """How to ask now; `standard` sends at the normal price even when flex is on."""
         s = self.services.settings
         return Ask(
             model=model,
@@ -129,7 +133,35 @@ class ConversationController(QObject):
             system_prompt=s.system_prompt,
             max_output_tokens=s.max_output_tokens,
             keep_images=s.keep_screenshots,
+            flex=s.flex and not standard and providers.offers_flex(s.provider),
         )
+
+    def _budget_allows(self, ask: Ask, text: str, images: Sequence[PreparedImage]) -> bool:
+        """True when there is no monthly budget, the question fits it, or the user says to send
+        anyway; the history unreadable is no reason to refuse."""
+        limit = self.services.settings.monthly_budget_usd
+        if limit is None:
+            return True
+        try:
+            spent = self.store.spent_since(budget.month_start())
+        except HistoryError:
+            return True
+        cost = estimate_question(ask.model, text, [i.tokens for i in images], flex=ask.flex)
+        why = budget.Budget(limit, spent).passed_by(cost.cost_usd)
+        return why is None or self.confirm_over_budget(why)
+
+    def confirm_over_budget(self, why: str) -> bool:
+        """Ask whether to send past the budget (replaceable, for a headless caller)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        answer = QMessageBox.question(
+            self.view.window(),
+            self.tr("Past the monthly budget"),
+            why + " " + self.tr("Send it anyway?"),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     # -- sending ------------------------------------------------------------------------------
 
@@ -148,6 +180,9 @@ class ConversationController(QObject):
         except errors.SetupError as exc:  # e.g. SSL_CERT_FILE names a missing file
             self.view.add_notice(exc.message, error=True)
             return False
+        ask = self._ask(model, effort)
+        if not self._budget_allows(ask, text, images):
+            return False
         parent = self.leaf_id
         editing = self.edit_parent is not None
         if self.edit_parent is not None:
@@ -155,7 +190,7 @@ class ConversationController(QObject):
         try:
             exchange = Exchange.ask(
                 self.store,
-                self._ask(model, effort),
+                ask,
                 Question(text, tuple(images)),
                 conversation_id=self.conversation_id,
                 parent_id=parent,
@@ -179,11 +214,15 @@ class ConversationController(QObject):
         self._start(exchange, client, endpoint)
         return True
 
-    def regenerate(self, message_id: int) -> None:
-        """A new version of an answer (or an answer to this question); the old one stays."""
+    def regenerate(self, message_id: int, *, standard: bool = False) -> None:
+        """A new version of an answer (or an answer to this question); the old one stays.
+        `standard`: at the normal price, after flex had no capacity."""
         if self.worker is not None or self.conversation_id is None:
             return
-        if not self._key_gate(lambda: self.regenerate(message_id)):
+        if not self._key_gate(lambda: self.regenerate(message_id, standard=standard)):
+            return
+        ask = self._ask(*self._choice(), standard=standard)
+        if not self._budget_allows(ask, "", ()):
             return
         try:
             m = self.store.message(message_id)
@@ -192,9 +231,7 @@ class ConversationController(QObject):
                 return
             endpoint = self.services.endpoint()
             client = self._client()
-            exchange = Exchange.regenerate(
-                self.store, self._ask(*self._choice()), self.conversation_id, question_id
-            )
+            exchange = Exchange.regenerate(self.store, ask, self.conversation_id, question_id)
             self._reload(question_id)
         except errors.CredentialError as exc:
             self.needKey.emit(exc.message)
@@ -208,14 +245,12 @@ class ConversationController(QObject):
         self.leaf_id = exchange.reply_id
         a = exchange.ask_with
         header = a.model + (f" · {a.sent_effort}" if a.sent_effort else "")
+        header += " · " + self.tr("half price") if a.flex else ""
         self._renderer = self.view.begin_reply(None, header=header)
-        worker = StreamWorker(
-            client,
-            endpoint,
-            exchange,
-            Timeouts(read=self.services.settings.timeout_s),
-            self,
-        )
+        read = self.services.settings.timeout_s
+        if a.flex:  # flex answers may wait for capacity: a longer silence is not a failure
+            read = max(read, providers.FLEX_READ_TIMEOUT_S)
+        worker = StreamWorker(client, endpoint, exchange, Timeouts(read=read), self)
         self._connect(worker)
         self.worker = worker
         self._settled = False
@@ -377,6 +412,10 @@ class ConversationController(QObject):
         outcome = exchange.outcome
         if outcome.error_kind == "auth":  # the key may have been replaced: read it again
             self.services.forget_read_keys()
+        elif outcome.error_kind == "model_not_found":
+            self.modelMissing.emit(exchange.ask_with.model)
+        if exchange.cost_usd:
+            self.spendChanged.emit()
         if outcome.save_error is not None:
             self.view.add_notice(
                 self.tr("The answer could not be saved: {0}").format(outcome.save_error.message),
@@ -429,6 +468,8 @@ class ConversationController(QObject):
                 QGuiApplication.clipboard().setText(self.store.message(message_id).text)
             elif action == "regenerate":
                 self.regenerate(message_id)
+            elif action == "standard":  # flex had no capacity: the same, at the normal price
+                self.regenerate(message_id, standard=True)
             elif action == "edit":
                 self.edit(message_id)
             elif action == "delete":

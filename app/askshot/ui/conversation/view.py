@@ -27,6 +27,7 @@ FIXES = {
     "key": ("settings", "Open settings"),
     "model_not_found": ("pick-model", "Pick another model"),
     "quota": ("billing", "Open billing"),
+    "flex_unavailable": ("standard", "Send at the normal price"),
 }
 
 

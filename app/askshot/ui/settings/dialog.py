@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QCompleter,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -202,11 +203,25 @@ class SettingsDialog(QDialog):
         self.max_tokens_spin.setSpecialValueText(self.tr("No limit"))
         self.max_tokens_spin.setAccessibleName(self.tr("Maximum output tokens"))
         self.max_tokens_spin.setToolTip(self.tr("0 means no limit; reasoning tokens count too"))
+        self.budget_spin = QDoubleSpinBox()
+        self.budget_spin.setRange(0, 100_000)
+        self.budget_spin.setDecimals(2)
+        self.budget_spin.setSingleStep(1)
+        self.budget_spin.setPrefix("$")
+        self.budget_spin.setSpecialValueText(self.tr("No budget"))
+        self.budget_spin.setAccessibleName(self.tr("Monthly budget in US dollars"))
+        self.budget_spin.setToolTip(
+            self.tr(
+                "What answers may cost in a calendar month; a question that would pass it "
+                "asks first. 0 means no budget."
+            )
+        )
         page = QWidget()
         form = FormRows(page)
         form.add(self.tr("&System prompt:"), self.system_prompt)
         form.add(self.tr("Answer &wait timeout:"), self.timeout_spin)
         form.add(self.tr("Ma&x output tokens:"), self.max_tokens_spin)
+        form.add(self.tr("Monthly &budget:"), self.budget_spin)
         form.stretch(0)
         return page
 
@@ -248,6 +263,7 @@ class SettingsDialog(QDialog):
         self.system_prompt.setPlainText(s.system_prompt)
         self.timeout_spin.setValue(round(s.timeout_s))
         self.max_tokens_spin.setValue(s.max_output_tokens or 0)
+        self.budget_spin.setValue(s.monthly_budget_usd or 0)
         self.presets_page.set_presets(s.prompt_presets)
         self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(s.theme)))
         self.send_key_combo.setCurrentIndex(max(0, self.send_key_combo.findData(s.send_key)))
@@ -446,6 +462,7 @@ class SettingsDialog(QDialog):
             close_to_tray=self.shortcut_page.close_to_tray.isChecked(),
             max_output_tokens=max_tokens or None,
             timeout_s=float(self.timeout_spin.value()),
+            monthly_budget_usd=self.budget_spin.value() or None,
             prompt_presets=presets,
         )
 

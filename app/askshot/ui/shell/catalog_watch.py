@@ -45,6 +45,7 @@ class CatalogWatch(QObject):
         """Announce the cached list for the current endpoint, then refresh it if it is old."""
         provider, url = self.services.settings.provider, self.base_url()
         cached = catalog.load_cached(self.services.paths.cache, url)
+        catalog.learn(cached)  # its prices price the questions
         self.changed.emit(cached, provider, is_own_url(provider, url))
         if refresh or cached is None or cached.stale():
             self.refresh()
@@ -74,6 +75,7 @@ class CatalogWatch(QObject):
         if found.base_url != self.base_url().rstrip("/"):
             return  # the settings moved to another endpoint meanwhile
         log.info("model list: %d models at %s", len(found.models), found.base_url)
+        catalog.learn(found)
         self.changed.emit(found, provider, is_own_url(provider, found.base_url))
 
     def _failed(self, error: AskshotError) -> None:

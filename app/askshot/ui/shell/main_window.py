@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QSettings, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -130,6 +130,9 @@ class MainWindow(QMainWindow):
         self.title_label.setFont(font)
         self.cost_label = QLabel(header)
         self.cost_label.setAccessibleName(self.tr("Conversation cost"))
+        self.budget_label = QLabel(header)  # the month's spend, when there is a monthly budget
+        self.budget_label.setAccessibleName(self.tr("Monthly budget"))
+        self.budget_label.hide()
         self.settings_button = QPushButton(self.tr("Settings"), header)
         self.settings_button.setAccessibleName(self.tr("Settings"))
         self.settings_button.setToolTip(self.tr("Settings (Ctrl+,)"))
@@ -142,6 +145,7 @@ class MainWindow(QMainWindow):
         self.shot_button.clicked.connect(lambda: self.take_screenshot())
         row.addWidget(self.title_label, 1)
         row.addWidget(self.cost_label)
+        row.addWidget(self.budget_label)
         row.addWidget(self.shot_button)
         row.addWidget(self.settings_button)
 
@@ -269,6 +273,9 @@ class MainWindow(QMainWindow):
         chat.needKey.connect(self.show_first_run)
         chat.fixRequested.connect(self.fix)
         chat.editRequested.connect(self._begin_edit)
+        chat.modelMissing.connect(self.composer.mark_gone)
+        chat.spendChanged.connect(self.update_budget)
+        self.composer.flexChanged.connect(lambda on: self._remember(flex=on))
 
         side = Sidebar(store)
         self.splitter.replaceWidget(0, side)
@@ -337,6 +344,8 @@ class MainWindow(QMainWindow):
         if not self._painted and e.type() == QEvent.Type.Paint:
             self._painted = True
             QTimer.singleShot(0, self._after_first_paint)
+        elif e.type() == QEvent.Type.WindowActivate and self.is_ready:
+            self.update_budget()  # the popup may have spent meanwhile
         return super().event(e)
 
     def _after_first_paint(self) -> None:
@@ -363,24 +372,59 @@ class MainWindow(QMainWindow):
         watch.changed.connect(self.composer.set_catalog)
         self.composer.moveRequested.connect(self.move_to_model)
         watch.start()
+        self.update_budget()
 
     def move_to_model(self, model_id: str) -> None:
-        """The one-step move off a retiring model: the default model changes and is saved; the
-        conversation continues with it; past answers keep the model and price they had."""
+        """The one-step move off a retiring model: the default model (which the quick ask and
+        the popup use too) changes and is saved; the conversation continues with it; past
+        answers keep the model and price they had."""
+        from askshot.core.settings import with_recent
+
+        recent = with_recent(self.services.settings.recent_models, model_id)
+        if self._remember(model=model_id, recent_models=recent):
+            self.apply_settings(self.services.settings)
+            self.status.setText(self.tr("Now using {0}.").format(model_id))
+
+    def _remember(self, **changes: Any) -> bool:
+        """Change these settings now and save them; False (said in the status line, the change
+        kept for this session) when they cannot be saved."""
         import dataclasses
 
+        from askshot.core.errors import SetupError
         from askshot.core.settings import save
 
-        new = dataclasses.replace(self.services.settings, model=model_id)
+        new = dataclasses.replace(self.services.settings, **changes)
+        if new == self.services.settings:
+            return True
+        self.services.settings = new
         try:
             save(new, self.services.paths)
-        except OSError as exc:
-            self.status.setText(
-                self.tr("Could not save the settings: {0}").format(exc.strerror or exc)
-            )
+        except SetupError as exc:
+            self.status.setText(exc.message)
+            return False
+        return True
+
+    def update_budget(self) -> None:
+        """The month's spend against the monthly budget, beside the estimate (none: hidden)."""
+        from askshot.core import budget
+
+        limit = self.services.settings.monthly_budget_usd
+        if limit is None or self._store is None:
+            self.budget_label.hide()
             return
-        self.apply_settings(new)
-        self.status.setText(self.tr("Now using {0}.").format(model_id))
+        try:
+            spent = self._store.spent_since(budget.month_start())
+        except HistoryError:
+            return
+        b = budget.Budget(limit, spent)
+        self.budget_label.setText("· " + b.line())
+        # Amber from 80 % of the budget, red once past it: in the light and the dark palette.
+        colour = "#d32f2f" if spent >= limit else "#b26a00" if spent >= 0.8 * limit else ""
+        self.budget_label.setStyleSheet(f"color: {colour};" if colour else "")
+        self.budget_label.setToolTip(
+            self.tr("What answers cost this calendar month, against the monthly budget (Settings)")
+        )
+        self.budget_label.show()
 
     def _set_icons(self) -> None:
         from askshot.ui.shell import icons
@@ -397,6 +441,7 @@ class MainWindow(QMainWindow):
         if self.chat.send(text, images, self.composer.model(), self.composer.effort()):
             self.composer.clear()
             self.edit_banner.hide()
+            self._remember(recent_models=self.composer.pickers.recent())
 
     def take_screenshot(self, mode: CaptureMode = "region") -> None:
         """Capture → select a region → mark it up → the image lands in the composer, the focus
@@ -540,7 +585,10 @@ class MainWindow(QMainWindow):
 
         self.services.settings = settings
         self.composer.set_send_key(settings.send_key)
+        self.composer.set_provider(settings.provider)
         self.composer.set_model(settings.model)
+        self.composer.flex_button.setChecked(settings.flex)
+        self.update_budget()
         if self._catalog_watch is not None:
             self._catalog_watch.start()  # the endpoint may have changed
         self.presets.set_presets(settings.prompt_presets)

@@ -124,6 +124,9 @@ class Resident(QObject):
             popup.dismissed.connect(self._popup_dismissed)
             popup.keyNeeded.connect(self._key_needed)
             popup.fixRequested.connect(self._fix_requested)
+            # The model is gone for the popup too: the window's composer offers the move (the
+            # popup asks with the default model, so the move covers it).
+            popup.chat.modelMissing.connect(lambda m: self.window().composer.mark_gone(m))
             self._popup = popup
         return self._popup
 
