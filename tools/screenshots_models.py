@@ -75,8 +75,10 @@ def main() -> None:
         pump(1.0)
         server.enqueue(
             fs.text_reply(
-                ["The chart shows revenue rising 12% quarter on quarter, ",
-                 "with a dip in March that the note attributes to a billing change."],
+                [
+                    "The chart shows revenue rising 12% quarter on quarter, ",
+                    "with a dip in March that the note attributes to a billing change.",
+                ],
                 usage=fs.usage_chunk(1840, 960, 512),
             )
         )
