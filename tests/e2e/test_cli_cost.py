@@ -170,3 +170,16 @@ def test_the_monthly_budget_stops_a_question_past_it(
     server.enqueue(fs.text_reply(["Anyway."]))
     assert askshot("ask", "--over-budget", "third", env=env).returncode == 0
     assert len(server.chat_requests) == 3
+
+
+def test_an_effort_the_model_does_not_take_is_refused_before_sending(
+    server: fs.FakeServer,
+) -> None:
+    r = askshot("ask", "--effort", "xhigh", "hi", env=cli_env(server))
+    assert r.returncode == 2
+    assert "--effort xhigh: o4-mini takes low, medium, high" in r.stderr
+    assert server.chat_requests == []
+    server.enqueue(fs.text_reply(["Thought hard."]))
+    r = askshot("ask", "--model", "gpt-6-luna", "--effort", "xhigh", "hi", env=cli_env(server))
+    assert r.returncode == 0, r.stderr
+    assert server.chat_requests[0].json["reasoning_effort"] == "xhigh"

@@ -26,8 +26,8 @@ def _no_learned_prices() -> Iterator[None]:
     providers.learn_prices({})
 
 
-def request(**kw: object) -> ChatRequest:
-    return ChatRequest(model="o4-mini", messages=(Message("user", "hi"),), **kw)  # type: ignore[arg-type]
+def request(model: str = "o4-mini", **kw: object) -> ChatRequest:
+    return ChatRequest(model=model, messages=(Message("user", "hi"),), **kw)  # type: ignore[arg-type]
 
 
 def test_flex_is_a_field_of_the_request_only_when_asked() -> None:
@@ -142,3 +142,47 @@ def test_recent_models_are_latest_first_without_repeats_and_bounded() -> None:
     settings, bad = from_dict({"recent_models": ["x", "x", *many]})
     assert bad == [] and settings.recent_models[:2] == ["x", "m0"]
     assert len(settings.recent_models) == RECENT_MODELS
+
+
+# -- model families as data ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model_id", "reasoning", "efforts", "rule", "multiplier"),
+    [
+        ("o4-mini", True, providers.O_SERIES_EFFORTS, "patch", 1.72),
+        ("o4-mini-2025-04-16", True, providers.O_SERIES_EFFORTS, "patch", 1.72),
+        ("openai/o3-mini", True, providers.O_SERIES_EFFORTS, "tile", 1.0),
+        ("gpt-4.1-mini-2025-04-14", False, providers.O_SERIES_EFFORTS, "patch", 1.62),
+        ("gpt-5-mini", True, providers.GPT5_EFFORTS, "tile", 1.0),
+        ("gpt-5.6-terra", True, providers.GPT6_EFFORTS, "patch", 1.2),
+        ("gpt-6-luna", True, providers.GPT6_EFFORTS, "patch", 1.2),
+        ("gpt-6.2-astra", True, providers.GPT6_EFFORTS, "patch", 1.2),
+        ("llava:13b", False, providers.O_SERIES_EFFORTS, "tile", 1.0),
+        ("omni-moderation", False, providers.O_SERIES_EFFORTS, "tile", 1.0),
+    ],
+)
+def test_a_models_family_gives_what_the_table_does_not(
+    model_id: str, reasoning: bool, efforts: tuple[str, ...], rule: str, multiplier: float
+) -> None:
+    info = providers.model(model_id)
+    assert (info.reasoning, info.image_rule, info.patch_multiplier) == (reasoning, rule, multiplier)
+    if reasoning:
+        assert info.efforts == efforts
+
+
+def test_dated_snapshots_and_the_new_line_up_have_prices() -> None:
+    assert providers.model("o4-mini-2025-04-16").price == Price(1.10, 0.275, 4.40)
+    assert providers.model("gpt-6-luna").price == Price(0.10, 0.01, 0.50)
+    assert providers.model("openai/gpt-6-luna").price == Price(0.10, 0.01, 0.50)
+    assert providers.model("o3").tile_tokens == (75, 150)
+
+
+def test_the_effort_sent_is_one_the_model_takes() -> None:
+    assert providers.effort_for("gpt-6-luna", "xhigh") == "xhigh"
+    assert providers.effort_for("o4-mini", "xhigh") == "medium"  # the o-series has no xhigh
+    assert providers.effort_for("gpt-5-mini", "none") == "medium"
+    assert providers.effort_for("gpt-5-mini", "minimal") == "minimal"
+    assert providers.effort_for("gpt-4o-mini", "high") is None  # does not reason
+    body = build_body(request(model="gpt-6-luna", effort="max"))
+    assert body["reasoning_effort"] == "max"

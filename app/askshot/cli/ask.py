@@ -141,6 +141,9 @@ def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
         keep_images=s.keep_screenshots,
         flex=flex,
     )
+    info = providers.model(ask.model)
+    if args.effort and info.reasoning and args.effort not in info.efforts:
+        raise UsageError(f"--effort {args.effort}: {ask.model} takes {', '.join(info.efforts)}")
     text = _read_prompt(args)
     question = Question(text, _prepare_images(args.image, ask.model))
     endpoint = resolve_endpoint(

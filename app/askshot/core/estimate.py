@@ -13,7 +13,6 @@ image pipeline is loaded.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -28,34 +27,20 @@ ANSWER_ROOM_CAP = 25_000  # the most we keep free for the answer when trimming a
 # is scaled down until it fits. One patch is one image token.
 PATCH_SIZE = 32
 PATCH_BUDGET = 1536
-# Billing only: the guide multiplies image tokens by a per-model factor to get the input tokens
-# that are billed (and counted in usage.prompt_tokens). Kept apart from the patch count.
-PATCH_MULTIPLIERS: dict[str, float] = {
-    "o4-mini": 1.72,
-    "gpt-4.1-mini": 1.62,
-    "gpt-4.1-nano": 2.46,
-}
+# Billing: the guide multiplies image tokens by a per-model factor to get the input tokens that
+# are billed (and counted in usage.prompt_tokens): Model.patch_multiplier, kept as data with the
+# families in core.providers, apart from the patch count.
 
 # "tile" models: fit within 2048x2048, then shrink so the short side is 768, then count 512 px
-# tiles. Tokens = base + per_tile * tiles (these already are the billed numbers).
+# tiles. Tokens = base + per_tile * tiles (these already are the billed numbers); the base and
+# per-tile numbers are Model.tile_tokens, these where a model has none.
 TILE_BOX = 2048
 TILE_SHORT_SIDE = 768
 TILE_SIZE = 512
-TILE_TOKENS: dict[str, tuple[int, int]] = {
-    "gpt-4o-mini": (2833, 5667),
-    "gpt-4o": (85, 170),
-    "gpt-4.1": (85, 170),
-    "gpt-4.5-preview": (85, 170),
-    "o1": (75, 150),
-    "o1-pro": (75, 150),
-    "o3": (75, 150),
-}
 DEFAULT_TILE_TOKENS = (85, 170)
 
 # Models without an image rule get a generic cap, so nothing huge is ever sent.
 GENERIC_BOX = 2048
-
-_DATE_SUFFIX = re.compile(r"-\d{4}-\d{2}-\d{2}$")
 
 
 # --- Text --------------------------------------------------------------------------------------
@@ -151,16 +136,11 @@ def fit_size(width: int, height: int, rule: ImageRule) -> tuple[int, int]:
     return fit_box(width, height, GENERIC_BOX)
 
 
-def _table_key(model_id: str) -> str:
-    """'openai/o4-mini-2025-04-16' -> 'o4-mini'."""
-    return _DATE_SUFFIX.sub("", providers.bare_model_id(model_id))
-
-
 def tokens_for_fitted(width: int, height: int, model_id: str, rule: ImageRule) -> int:
     if rule == "patch":
         return min(_patches(width, height), PATCH_BUDGET)
     if rule == "tile":
-        base, per_tile = TILE_TOKENS.get(_table_key(model_id), DEFAULT_TILE_TOKENS)
+        base, per_tile = providers.model(model_id).tile_tokens or DEFAULT_TILE_TOKENS
         tiles = math.ceil(width / TILE_SIZE) * math.ceil(height / TILE_SIZE)
         return base + per_tile * tiles
     return 0
@@ -174,7 +154,7 @@ def image_tokens(width: int, height: int, model_id: str) -> int:
 
 def billed_tokens(tokens: int, model_id: str) -> int:
     """Input tokens billed for `tokens` image tokens (patch models carry a multiplier)."""
-    factor = PATCH_MULTIPLIERS.get(_table_key(model_id), 1.0)
+    factor = providers.model(model_id).patch_multiplier
     return math.ceil(tokens * factor - 1e-9)
 
 

@@ -9,6 +9,7 @@ define, which counts because this table is read before the window's first paint.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Literal, NamedTuple
@@ -18,7 +19,11 @@ if TYPE_CHECKING:  # the value types load after the first paint; this table is r
 
 ImageRule = Literal["patch", "tile", "none"]
 # The reasoning efforts the o-series accepts, lowest first.
-EFFORTS: tuple[Effort, ...] = ("low", "medium", "high")
+O_SERIES_EFFORTS: tuple[Effort, ...] = ("low", "medium", "high")
+GPT5_EFFORTS: tuple[Effort, ...] = ("minimal", "low", "medium", "high")
+GPT6_EFFORTS: tuple[Effort, ...] = ("none", "low", "medium", "high", "xhigh", "max")
+# Every effort any family takes, lowest first: what the settings and `--effort` accept.
+EFFORTS: tuple[Effort, ...] = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 
 
 class Price(NamedTuple):
@@ -36,6 +41,42 @@ class Model(NamedTuple):
     price: Price | None
     image_rule: ImageRule
     known: bool = True
+    efforts: tuple[Effort, ...] = O_SERIES_EFFORTS  # the reasoning efforts it takes
+    # "patch" models: image tokens are multiplied by this to get the input tokens billed.
+    patch_multiplier: float = 1.0
+    # "tile" models: (base, per 512-px tile) image tokens; None: core.estimate's default.
+    tile_tokens: tuple[int, int] | None = None
+
+
+class Family(NamedTuple):
+    """What a family of models shares, for ids the table below does not hold: the longest
+    prefix of the bare id that matches decides."""
+
+    prefix: str
+    reasoning: bool
+    efforts: tuple[Effort, ...] = O_SERIES_EFFORTS
+    image_rule: ImageRule = "tile"
+    patch_multiplier: float = 1.0
+    tile_tokens: tuple[int, int] | None = None
+
+
+# Sources: OpenAI's model and vision guides; the GPT-5.6 / GPT-6 image rule (32-px patches
+# billed x1.2) and GPT-6's efforts as summarised in ../shared/notes/peers.md (mid-2026). A server
+# that turns an effort down gets the question again without it (core.llm.params).
+FAMILIES: tuple[Family, ...] = (
+    Family("o1", reasoning=True, tile_tokens=(75, 150)),
+    Family("o3", reasoning=True, tile_tokens=(75, 150)),
+    Family("o4", reasoning=True, image_rule="patch", patch_multiplier=1.72),
+    Family("gpt-4o", reasoning=False, tile_tokens=(85, 170)),
+    Family("gpt-4.1", reasoning=False, tile_tokens=(85, 170)),
+    Family("gpt-4.1-mini", reasoning=False, image_rule="patch", patch_multiplier=1.62),
+    Family("gpt-4.1-nano", reasoning=False, image_rule="patch", patch_multiplier=2.46),
+    Family("gpt-5", reasoning=True, efforts=GPT5_EFFORTS, tile_tokens=(70, 140)),
+    Family(
+        "gpt-5.6", reasoning=True, efforts=GPT6_EFFORTS, image_rule="patch", patch_multiplier=1.2
+    ),
+    Family("gpt-6", reasoning=True, efforts=GPT6_EFFORTS, image_rule="patch", patch_multiplier=1.2),
+)
 
 
 class Provider(NamedTuple):
@@ -59,6 +100,7 @@ MODELS: dict[str, Model] = {
         max_output=100_000,
         price=Price(input=1.10, cached_input=0.275, output=4.40),
         image_rule="patch",
+        patch_multiplier=1.72,
     ),
     "gpt-4o-mini": Model(
         id="gpt-4o-mini",
@@ -68,7 +110,17 @@ MODELS: dict[str, Model] = {
         max_output=16_384,
         price=Price(input=0.15, cached_input=0.075, output=0.60),
         image_rule="tile",
+        tile_tokens=(2833, 5667),
     ),
+}
+
+# Prices of the newer line-up (per 1M tokens, as published mid-2026: ../shared/notes/peers.md;
+# cached input at a tenth). Only the price is known here: the family gives the rest.
+PRICES: dict[str, Price] = {
+    "gpt-6-luna": Price(input=0.10, cached_input=0.01, output=0.50),
+    "gpt-6.1-terra": Price(input=1.00, cached_input=0.10, output=5.00),
+    "gpt-6.2-sol": Price(input=2.00, cached_input=0.20, output=10.00),
+    "gpt-6.2-astra": Price(input=8.00, cached_input=0.80, output=40.00),
 }
 
 PROVIDERS: dict[str, Provider] = {
@@ -120,8 +172,8 @@ FLEX_READ_TIMEOUT_S = 900.0
 DEFAULT_PROVIDER = "openai"
 DEFAULT_MODEL = "o4-mini"
 
-# Model ids that are o-series style reasoning models even when we hold no data for them.
-_REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
+
+_DATE_SUFFIX = re.compile(r"-\d{4}-\d{2}-\d{2}$")  # a dated snapshot of a model
 
 
 def provider(provider_id: str) -> Provider:
@@ -164,20 +216,48 @@ def model(model_id: str) -> Model:
     one; unknown ids get cautious defaults."""
     bare = bare_model_id(model_id)
     learned = _LEARNED_PRICES.get(model_id) or _LEARNED_PRICES.get(bare)
-    found = MODELS.get(bare)
+    found = MODELS.get(bare) or MODELS.get(_DATE_SUFFIX.sub("", bare))  # o4-mini-2025-04-16
     if found is not None:
         return found if learned is None else found._replace(price=learned)
-    reasoning = bare.startswith(_REASONING_PREFIXES)
+    fam = family(bare)
     return Model(
         id=model_id,
-        reasoning=reasoning,
+        reasoning=fam.reasoning if fam else False,
         vision=True,
         context_window=128_000,
         max_output=16_384,
-        price=learned,
-        image_rule="patch" if reasoning else "tile",
+        price=learned or PRICES.get(bare),
+        image_rule=fam.image_rule if fam else "tile",
         known=False,
+        efforts=fam.efforts if fam else O_SERIES_EFFORTS,
+        patch_multiplier=fam.patch_multiplier if fam else 1.0,
+        tile_tokens=fam.tile_tokens if fam else None,
     )
+
+
+def family(bare_id: str) -> Family | None:
+    """The family of a bare model id: the longest prefix that matches at a word boundary
+    ("gpt-4.1-mini-2025-04-14" is gpt-4.1-mini, "o4-mini" is o4, "gpt-5.6-terra" gpt-5.6)."""
+    best: Family | None = None
+    for fam in FAMILIES:
+        if (bare_id == fam.prefix or bare_id.startswith((fam.prefix + "-", fam.prefix + "."))) and (
+            best is None or len(fam.prefix) > len(best.prefix)
+        ):
+            best = fam
+    return best
+
+
+def effort_for(model_id: str, wanted: Effort | None) -> Effort | None:
+    """The effort to send: None for a model that does not reason; the wanted one where the
+    model takes it, else "medium", else the middle of what it takes."""
+    info = model(model_id)
+    if not info.reasoning:
+        return None
+    if wanted in info.efforts:
+        return wanted
+    if "medium" in info.efforts:
+        return "medium"
+    return info.efforts[len(info.efforts) // 2]
 
 
 def wire_model_id(provider_id: str, model_id: str) -> str:

@@ -62,8 +62,9 @@ class Ask:
 
     @property
     def sent_effort(self) -> Effort | None:
-        """The effort the request carries: only reasoning models take one."""
-        return self.effort if providers.model(self.model).reasoning else None
+        """The effort the request carries: only reasoning models take one, and only one their
+        family accepts (the nearest to the one asked for)."""
+        return providers.effort_for(self.model, self.effort)
 
 
 @dataclass(frozen=True)

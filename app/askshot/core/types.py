@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 
 Role = Literal["system", "user", "assistant"]
 # The reasoning effort an o-series model accepts (`reasoning_effort`).
-Effort = Literal["low", "medium", "high"]
+# A reasoning effort. Which values a model takes depends on its family (providers.FAMILIES):
+# the o-series takes low/medium/high, newer families add others.
+Effort = str
 
 
 @dataclass(frozen=True)

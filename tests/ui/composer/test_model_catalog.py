@@ -133,3 +133,29 @@ def test_the_window_lists_the_servers_models_and_moves_in_one_click(
         assert server.chat_requests[0].json["model"] == "gpt-6-luna"
     finally:
         w.close()
+
+
+def test_the_effort_box_offers_what_each_family_takes(qtbot: QtBot, panel: ComposerPanel) -> None:
+    box = panel.effort_box
+
+    def shown() -> list[str]:
+        return [box.itemText(i) for i in range(box.count())]
+
+    assert shown() == ["low effort", "medium effort", "high effort"]  # o4-mini
+    panel.pickers.set_model("gpt-6-luna")
+    assert shown() == [
+        "no reasoning",
+        "low effort",
+        "medium effort",
+        "high effort",
+        "xhigh effort",
+        "max effort",
+    ]
+    box.setCurrentIndex(box.findData("xhigh"))
+    assert panel.effort() == "xhigh"
+    panel.pickers.set_model("o4-mini")  # no xhigh in the o-series: the nearest, medium
+    assert box.currentData() == "medium" and panel.effort() == "medium"
+    panel.pickers.set_model("gpt-6-luna")  # back: the choice comes back
+    assert panel.effort() == "xhigh"
+    panel.pickers.set_model("gpt-4o-mini")
+    assert not box.isVisibleTo(panel) and panel.effort() is None

@@ -150,6 +150,7 @@ def test_ok_saves_settings_file_and_key_goes_only_to_the_keyring(
     retype(qtbot, dialog.system_prompt, "Be brief.")
     retype(qtbot, dialog.timeout_spin, "120")
     retype(qtbot, dialog.max_tokens_spin, "4096")
+    retype(qtbot, dialog.budget_spin, "25")
     dialog.tabs.setCurrentIndex(2)
     click(qtbot, dialog.add_preset_button)
     row = dialog.presets_table.rowCount() - 1
@@ -173,6 +174,7 @@ def test_ok_saves_settings_file_and_key_goes_only_to_the_keyring(
     assert data["provider"] == "openai"
     assert data["model"] == "gpt-4o-mini"
     assert data["system_prompt"] == "Be brief."
+    assert data["monthly_budget_usd"] == 25.0
     assert data["timeout_s"] == 120.0
     assert data["max_output_tokens"] == 4096
     assert data["theme"] == "dark"

@@ -15,6 +15,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QStyledItemDelegate, QWidget
 
 from askshot.core import providers
+from askshot.core.providers import effort_for
 from askshot.core.settings import with_recent
 from askshot.ui.qt.lazy import Qt
 
@@ -74,14 +75,7 @@ class ModelPicker(QWidget):
         self.effort_box.setToolTip(
             self.tr("Reasoning effort: more thinking is slower and costs more")
         )
-        labels = {
-            "low": self.tr("low effort"),
-            "medium": self.tr("medium effort"),
-            "high": self.tr("high effort"),
-        }
-        for value in providers.EFFORTS:
-            self.effort_box.addItem(labels[value], value)
-        self.effort_box.setCurrentIndex(max(0, self.effort_box.findData(effort)))
+        self._wanted_effort: Effort = effort  # the user's choice; each model gets its nearest
         self.effort_box.currentIndexChanged.connect(self._on_effort_changed)
 
         row = QHBoxLayout(self)
@@ -103,10 +97,7 @@ class ModelPicker(QWidget):
         if not providers.model(self._model).reasoning:
             return None
         value = self.effort_box.currentData()
-        for known in providers.EFFORTS:
-            if value == known:
-                return known
-        return None
+        return providers.effort_for(self._model, value if isinstance(value, str) else None)
 
     def set_model(self, model_id: str) -> None:
         self.model_box.setEditText(model_id)
@@ -179,12 +170,38 @@ class ModelPicker(QWidget):
         self.modelChanged.emit(model_id)
 
     def _update_effort(self) -> None:
-        self.effort_box.setVisible(providers.model(self._model).reasoning)
+        """The efforts this model takes (its family's), the wanted one or its nearest chosen."""
+        info = providers.model(self._model)
+        self.effort_box.setVisible(info.reasoning)
+        if info.reasoning:
+            self.effort_box.blockSignals(True)
+            try:
+                fill_efforts(
+                    self.effort_box, info.efforts, effort_for(self._model, self._wanted_effort)
+                )
+            finally:
+                self.effort_box.blockSignals(False)
 
     def _on_effort_changed(self, _index: int) -> None:
         value = self.effort_box.currentData()
         if value:
+            self._wanted_effort = str(value)
             self.effortChanged.emit(str(value))
+
+
+def effort_label(value: Effort) -> str:
+    """How an effort reads in a list: "medium effort"; "none" is "no reasoning"."""
+    return "no reasoning" if value == "none" else f"{value} effort"
+
+
+def fill_efforts(box: QComboBox, efforts: Sequence[Effort], chosen: Effort | None) -> None:
+    """Offer these efforts (lowest first) in `box`, `chosen` selected; kept as they are when the
+    list is the same, so a focused box does not jump."""
+    if [box.itemData(i) for i in range(box.count())] != list(efforts):
+        box.clear()
+        for value in efforts:
+            box.addItem(box.tr(effort_label(value)), value)
+    box.setCurrentIndex(max(0, box.findData(chosen)))
 
 
 def _detail(m: CatalogModel) -> str:

@@ -318,7 +318,7 @@ class AnswerPopup(QWidget):
 
     def choice(self) -> tuple[str, Effort | None]:
         s = self.services.settings
-        return s.model, (s.effort if providers.model(s.model).reasoning else None)
+        return s.model, providers.effort_for(s.model, s.effort)
 
     def _header_text(self) -> str:
         model, effort = self.choice()

@@ -33,8 +33,8 @@ from askshot.core.endpoint import OPENAI_BASE_URL
 from askshot.core.errors import AskshotError
 from askshot.core.keys.store import KeySource, validate_key
 from askshot.core.llm.client import ChatClient
-from askshot.core.providers import EFFORTS
 from askshot.core.settings import SEND_KEYS, THEMES, Settings, save
+from askshot.ui.composer.pickers import fill_efforts
 from askshot.ui.settings.connection import ConnectionTest, base_url_problem
 from askshot.ui.settings.forms import (
     ERROR_STYLE,
@@ -170,9 +170,10 @@ class SettingsDialog(QDialog):
 
         self.effort_combo = QComboBox()
         self.effort_combo.setAccessibleName(self.tr("Reasoning effort"))
-        effort_names = {"low": self.tr("Low"), "medium": self.tr("Medium"), "high": self.tr("High")}
-        for effort in EFFORTS:
-            self.effort_combo.addItem(effort_names[effort], effort)
+        self._wanted_effort = self.services.settings.effort
+        self.effort_combo.activated.connect(
+            lambda _i: setattr(self, "_wanted_effort", self.effort_combo.currentData())
+        )
 
         page = QWidget()
         form = FormRows(page)
@@ -259,7 +260,7 @@ class SettingsDialog(QDialog):
         self.provider_combo.setCurrentIndex(max(0, self.provider_combo.findData(s.provider)))
         self._fill_models([])
         self.model_combo.setCurrentText(s.model)
-        self.effort_combo.setCurrentIndex(max(0, self.effort_combo.findData(s.effort)))
+        self._wanted_effort = s.effort
         self.system_prompt.setPlainText(s.system_prompt)
         self.timeout_spin.setValue(round(s.timeout_s))
         self.max_tokens_spin.setValue(s.max_output_tokens or 0)
@@ -388,6 +389,12 @@ class SettingsDialog(QDialog):
         model_id = self.model_combo.currentText().strip()
         reasoning = bool(model_id) and providers.model(model_id).reasoning
         self.effort_combo.setEnabled(reasoning)
+        if reasoning:  # the model's family's efforts, the chosen one or its nearest
+            fill_efforts(
+                self.effort_combo,
+                providers.model(model_id).efforts,
+                providers.effort_for(model_id, self._wanted_effort),
+            )
         self.effort_combo.setToolTip(
             "" if reasoning else self.tr("Only reasoning models (such as o4-mini) take an effort")
         )
@@ -454,7 +461,7 @@ class SettingsDialog(QDialog):
             provider=pid,
             base_url=base_url,
             model=model_id,
-            effort=self.effort_combo.currentData(),
+            effort=self.effort_combo.currentData() or self._wanted_effort,
             system_prompt=self.system_prompt.toPlainText().strip(),
             theme=self.theme_combo.currentData(),
             send_key=self.send_key_combo.currentData(),
