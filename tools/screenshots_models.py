@@ -102,7 +102,7 @@ def main() -> None:
         if popup is not None and popup.isVisible():
             painter = QPainter(shot)
             at = w.mapFromGlobal(popup.mapToGlobal(popup.rect().topLeft()))
-            painter.drawPixmap(at * 1, popup.grab())
+            painter.drawPixmap(at, popup.grab())
             painter.end()
         shot.save(str(out / "model-picker.png"))
         w.close()

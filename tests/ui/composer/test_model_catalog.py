@@ -49,6 +49,8 @@ def test_the_picker_lists_recent_then_image_models_with_prices(
         own_url=False,
     )
     assert items(panel) == ["o4-mini", "z-vision", "a-text"]
+    tip = panel.model_box.toolTip()  # a list fetched in 1970: its age says so
+    assert "3 models listed by the provider," in tip and tip.endswith(" days ago.")
     tip = panel.model_box.itemData(1, Qt.ItemDataRole.ToolTipRole)
     assert tip == "z-vision: takes images, $0.1 in / $0.5 out per 1M tokens"
     panel.pickers.set_model("a-text")  # a choice becomes recent: on top next time

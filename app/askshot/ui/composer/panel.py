@@ -400,6 +400,15 @@ class ComposerPanel(QWidget):
         `own_url` False for a gateway, where only its own list counts."""
         self._catalog, self._provider, self._own_url = catalog, provider_id, own_url
         self.pickers.set_catalog(catalog.models if catalog is not None else ())
+        if catalog is not None:  # offline, the cached list stays: say how old it is
+            from askshot.core.catalog import age_text
+
+            self.model_box.setToolTip(
+                self.tr(
+                    "Model (type any model id your endpoint offers). {0} models listed by "
+                    "the provider, {1}."
+                ).format(len(catalog.models), age_text(catalog.age_s()))
+            )
         self._update_lifecycle()
         self._update_flex()
         self._update_estimate()

@@ -112,7 +112,7 @@ class ModelPicker(QWidget):
     def after_first_paint(self) -> None:
         """Typing filters the list by any part of the id, case-insensitively, in a popup (the
         completer needs Qt's enum namespace, which waits for the first paint)."""
-        from PySide6.QtWidgets import QCompleter
+        from PySide6.QtWidgets import QCompleter, QListView
 
         completer = QCompleter(self.model_box.model(), self.model_box)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
@@ -127,6 +127,8 @@ class ModelPicker(QWidget):
                 continue
             view.setItemDelegate(_ModelDelegate(view))
             view.setMinimumWidth(POPUP_WIDTH)
+            if isinstance(view, QListView):  # one row's size for all: no measuring 400 rows
+                view.setUniformItemSizes(True)
 
     def set_catalog(self, models: Sequence[CatalogModel]) -> None:
         """List what the provider offers after the recent choices: image-capable models, then
