@@ -92,6 +92,15 @@ def add_parser(sub: Any) -> None:
         metavar="ID",
         help="continue a conversation (the latest without an ID)",
     )
+    a.add_argument(
+        "--continue-answer",
+        dest="continue_answer",
+        nargs="?",
+        const="latest",
+        metavar="ID",
+        help="go on with an answer cut off at the output limit (the latest conversation's "
+        "without an ID): more of it on stdout, appended to the same answer in the history",
+    )
 
 
 def _positive_float(text: str) -> float:
@@ -126,6 +135,19 @@ def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
     s = ctx.settings
     if args.continue_id and args.no_history:
         raise UsageError("--continue cannot be combined with --no-history")
+    if args.continue_answer:
+        clash = [
+            flag
+            for flag, used in (
+                ("a question", args.prompt),
+                ("--image", args.image),
+                ("--continue", args.continue_id),
+                ("--no-history", args.no_history),
+            )
+            if used
+        ]
+        if clash:
+            raise UsageError(f"--continue-answer cannot be combined with {clash[0]}")
     provider_id = args.provider or s.provider
     flex = s.flex if args.flex is None else args.flex
     if flex and not providers.offers_flex(provider_id):
@@ -144,8 +166,9 @@ def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
     info = providers.model(ask.model)
     if args.effort and info.reasoning and args.effort not in info.efforts:
         raise UsageError(f"--effort {args.effort}: {ask.model} takes {', '.join(info.efforts)}")
-    text = _read_prompt(args)
-    question = Question(text, _prepare_images(args.image, ask.model))
+    question = None
+    if not args.continue_answer:
+        question = Question(_read_prompt(args), _prepare_images(args.image, ask.model))
     endpoint = resolve_endpoint(
         provider_id,
         base_url_override=args.base_url,
@@ -166,11 +189,14 @@ def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
     out = JsonOut(sys.stdout) if args.json else TextOut(sys.stdout)
     # The client first: a broken TLS or proxy setting fails here, before anything is written.
     with ChatClient(params=ParamMemory.in_cache(ctx.paths.cache)) as client:
-        if args.no_history:  # not recorded, so not counted against the monthly budget either
+        if question is not None and args.no_history:  # not recorded, so not budgeted either
             exchange = Exchange.ask(None, limits.apply(ask, question, None), question)
             return _stream(exchange, client, endpoint, timeouts, out, life)
         with open_history(ctx) as history:
-            exchange = _begin(history, ask, question, args.continue_id, limits)
+            if question is None:
+                exchange = _continuation(history, ask, args.continue_answer, limits)
+            else:
+                exchange = _begin(history, ask, question, args.continue_id, limits)
             return _stream(exchange, client, endpoint, timeouts, out, life)
 
 
@@ -285,6 +311,41 @@ def _begin(
         leaf = history.conversation(conversation_id).current_leaf_id
     ask = limits.apply(ask, question, history, conversation_id, leaf)
     return Exchange.ask(history, ask, question, conversation_id=conversation_id, parent_id=leaf)
+
+
+def _continuation(history: Store, ask: Ask, ref: str, limits: Limits) -> Exchange:
+    """The exchange that goes on with answer `ref` ('latest': the latest conversation's), which
+    must have stopped at the output limit; the model, effort and system prompt are the ones it
+    was made with."""
+    if ref == "latest":
+        latest = history.latest_conversation_id()
+        leaf = None if latest is None else history.conversation(latest).current_leaf_id
+        if leaf is None:
+            raise UsageError("the history has no answer to continue")
+        answer_id = leaf
+    else:
+        try:
+            answer_id = int(ref)
+        except ValueError:
+            raise UsageError(f"'{ref}' is not an answer id (a number, or 'latest')") from None
+    try:
+        answer = history.message(answer_id)
+    except errors.HistoryError:
+        raise UsageError(f"there is no message {answer_id} in the history") from None
+    if not answer.cut_off:
+        raise UsageError(
+            f"answer {answer_id} was not cut off at the output limit: there is nothing to continue"
+        )
+    conversation = history.conversation(answer.conversation_id)
+    ask = replace(
+        ask,
+        model=answer.model or ask.model,
+        effort=answer.effort or ask.effort,
+        system_prompt=conversation.system_prompt or "",
+    )
+    question = Question(Exchange.continue_message().text)
+    ask = limits.apply(ask, question, history, answer.conversation_id, answer.id)
+    return Exchange.continue_answer(history, ask, answer)
 
 
 class TextOut:
@@ -408,8 +469,17 @@ def _stream(
                 out.done(event, exchange.usage, exchange.cost_usd)
                 _report_unsaved(exchange)
                 err(_summary(model, exchange.usage, exchange.cost_usd, time.monotonic() - started))
+                if exchange.continued is not None:
+                    _, whole = exchange.totals()
+                    cost = "cost unknown" if whole is None else f"${whole:.4f}"
+                    err(f"askshot: the whole answer, continued: {cost}")
                 if event.note:
                     err(f"askshot: {event.note}")
+                if event.reason == "length" and had_text and exchange.reply_id is not None:
+                    err(
+                        "askshot: `askshot ask --continue-answer "
+                        f"{exchange.reply_id}` goes on from where it stopped."
+                    )
                 return EXIT_FAILED if event.reason == "length" and not had_text else EXIT_OK
         return EXIT_OK
     except KeyboardInterrupt:

@@ -6,6 +6,9 @@ answer) from the history it follows to the answer saved as it streams.
         ...  # Prepared first (the request and how many old turns were left out), then the
              # client's Delta, Retrying, Usage and Finished
 
+`Exchange.continue_answer` asks for more of an answer cut off at the output limit and appends it
+to the same message (one message in the history; tokens, cost and time summed).
+
 `Exchange.ask` and `Exchange.regenerate` write the question and an empty 'streaming' answer:
 short transactions on the caller's thread, so the window can show the question at once.
 `Exchange.stream` reads the earlier turns (their images too: the window calls it on its stream
@@ -26,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from askshot.core import errors, providers
 from askshot.core.errors import HistoryError
-from askshot.core.history import NewImage, ReplySaver, Status, Store
+from askshot.core.history import NewImage, ReplySaver, Status, Store, StoredMessage
 from askshot.core.types import (
     ChatRequest,
     Delta,
@@ -47,6 +50,13 @@ if TYPE_CHECKING:  # Pillow loads with the first image; the HTTP stack with the 
 log = logging.getLogger("askshot.session")
 
 SAVE_INTERVAL = 1.0  # seconds: the most of an answer a crash or a kill may lose
+
+# What asks the model to go on with an answer cut off at the output limit. Sent, never stored:
+# the history keeps one answer.
+CONTINUE_PROMPT = (
+    "Your previous answer was cut off at the output limit. Continue it exactly where it "
+    "stopped, without repeating anything and without an introduction."
+)
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,9 @@ class Exchange:
     started_at: float = 0.0  # time.monotonic() when `stream` began
     first_text_at: float | None = None
     outcome: Outcome = field(default_factory=Outcome)
+    finish_reason: str | None = None  # why the model stopped, once it did
+    continued: StoredMessage | None = None  # the cut-off answer this one continues
+    _context: tuple[tuple[Message, ...], int] | None = None  # read before the answer resumed
     _saver: ReplySaver | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)  # the saver: two threads use it
 
@@ -145,6 +158,35 @@ class Exchange:
         exchange._begin_reply(history)
         return exchange
 
+    @classmethod
+    def continue_answer(cls, history: Store, ask: Ask, answer: StoredMessage) -> Exchange:
+        """More of `answer`, which stopped at the output limit: the conversation up to it and
+        an instruction to go on are sent, and what comes is appended to the same message."""
+        if answer.role != "assistant" or answer.parent_id is None:
+            raise ValueError("only an answer can be continued")
+        exchange = cls(
+            history,
+            ask,
+            answer.conversation_id,
+            answer.id,
+            None,
+            question_id=answer.parent_id,
+            reply_id=answer.id,
+            continued=answer,
+        )
+        a = exchange.ask_with
+        # Read before the answer streams again: a streaming answer is left out of a context.
+        exchange._context = history.build_context(
+            answer.conversation_id, answer.id, a.system_prompt, a.model, cls.continue_message()
+        )
+        history.resume_reply(answer.id)
+        exchange._saver = ReplySaver(history, answer.id, interval=SAVE_INTERVAL, text=answer.text)
+        return exchange
+
+    @staticmethod
+    def continue_message() -> Message:
+        return Message("user", CONTINUE_PROMPT)
+
     def _write_question(self, history: Store, question: Question) -> None:
         if self.conversation_id is None:
             self.conversation_id = history.create_conversation(
@@ -171,7 +213,27 @@ class Exchange:
 
     @property
     def cost_usd(self) -> float | None:
+        """What this request cost (a continuation: its own part)."""
         return providers.cost_usd(self.ask_with.model, self.usage) if self.usage else None
+
+    def totals(self) -> tuple[Usage | None, float | None]:
+        """Tokens and dollars of the whole answer: a continued one adds what it had before."""
+        usage, cost = self.usage, self.cost_usd
+        before = self.continued
+        if before is None:
+            return usage, cost
+        if usage is None:
+            return before.usage, before.cost_usd
+        if before.usage is not None:
+            usage = Usage(
+                before.usage.prompt_tokens + usage.prompt_tokens,
+                before.usage.completion_tokens + usage.completion_tokens,
+                before.usage.reasoning_tokens + usage.reasoning_tokens,
+                before.usage.cached_tokens + usage.cached_tokens,
+                service_tier=usage.service_tier,
+            )
+        known = cost is not None and (before.cost_usd is not None or before.usage is None)
+        return usage, (cost + (before.cost_usd or 0.0)) if known and cost is not None else None
 
     @property
     def ttft_ms(self) -> int | None:
@@ -182,6 +244,9 @@ class Exchange:
     def request(self) -> tuple[ChatRequest, int]:
         """The request to send and how many old turns were left out (reads the history)."""
         a = self.ask_with
+        if self._context is not None:
+            messages, dropped = self._context
+            return self._chat_request(messages), dropped
         new = self.question.message() if self.question is not None else None
         if (
             self.history is not None
@@ -200,14 +265,17 @@ class Exchange:
             assert new is not None, "a regenerated answer needs its history"
             messages = ((Message("system", a.system_prompt),) if a.system_prompt else ()) + (new,)
             dropped = 0
-        request = ChatRequest(
+        return self._chat_request(messages), dropped
+
+    def _chat_request(self, messages: tuple[Message, ...]) -> ChatRequest:
+        a = self.ask_with
+        return ChatRequest(
             model=a.model,
             messages=messages,
             effort=a.sent_effort,
             max_output_tokens=a.max_output_tokens,
             service_tier="flex" if a.flex else None,
         )
-        return request, dropped
 
     # -- streaming -----------------------------------------------------------------------------
 
@@ -234,6 +302,7 @@ class Exchange:
                 elif isinstance(event, Usage):
                     self.usage = event
                 elif isinstance(event, Finished):
+                    self.finish_reason = event.reason
                     self._finish("done", event.note, None)
                 yield event
         except errors.Cancelled as exc:
@@ -289,15 +358,24 @@ class Exchange:
             saver, self._saver = self._saver, None
         if saver is None:
             return
+        usage, cost = self.totals()
+        ttft, total = self.ttft_ms, int((time.monotonic() - self.started_at) * 1000)
+        if self.continued is not None:  # the time to first text is the first part's
+            ttft = self.continued.ttft_ms
+            total += self.continued.total_ms or 0
         try:
             saver.finish(
                 status,
-                self.usage,
-                self.cost_usd,
+                usage,
+                cost,
                 note,
-                self.ttft_ms,
-                int((time.monotonic() - self.started_at) * 1000),
+                ttft,
+                total,
                 error_kind=self.outcome.error_kind,
+                # a continuation that did not finish leaves the answer as cut off as it was
+                finish_reason=self.finish_reason
+                if status == "done"
+                else (self.continued.finish_reason if self.continued else None),
             )
         except HistoryError as exc:
             log.warning("the answer could not be saved: %s", exc.reason)

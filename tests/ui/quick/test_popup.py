@@ -262,3 +262,21 @@ def test_the_header_moves_the_popup(qtbot: QtBot, popup: AnswerPopup) -> None:
     qtbot.mouseMove(header, QPoint(260, 40))
     qtbot.mouseRelease(header, left, pos=QPoint(260, 40))
     assert popup.pos() != before
+
+
+def test_a_cut_off_answer_is_continued_in_the_popup(
+    qtbot: QtBot, popup: AnswerPopup, env: fs.FakeServer, store: Store
+) -> None:
+    from tests.ui.shell.test_main_window import click_link, links
+
+    env.enqueue(fs.text_reply(["The error means the fi"], finish_reason="length"))
+    popup.ask_about(red_image(), QRect(0, 0, 120, 60), "What does it mean?")
+    idle(qtbot, popup)
+    assert "Continue" in links(popup)
+    env.enqueue(fs.text_reply(["le is locked."]))
+    click_link(qtbot, popup, "Continue")
+    idle(qtbot, popup)
+    assert "The error means the file is locked." in popup.view.toPlainText()
+    assert popup.chat.conversation_id is not None
+    answers = [m for m in store.branch(popup.chat.conversation_id) if m.role == "assistant"]
+    assert [m.text for m in answers] == ["The error means the file is locked."]

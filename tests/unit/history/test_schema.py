@@ -120,7 +120,7 @@ def test_migrates_a_version_1_file_after_a_backup() -> None:
         assert store.thumbnail(first.images[0].sha256) is not None
         assert store._conn().execute("SELECT count(*) FROM images").fetchone()[0] == 1  # shared
         assert [h.message_id for h in store.search("purple")] == [2]
-        assert store._conn().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert store._conn().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         assert "error_kind" in columns(store._conn(), "messages")
         # new rows continue after the old ids, and keep the kind of a failure
         q = store.add_user_message(1, "new question", parent_id=5)
@@ -191,8 +191,8 @@ def test_migrates_a_version_2_file_after_a_backup_keeping_every_row() -> None:
 
     with Store.open() as store:
         conn = store._conn()
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
-        assert columns(conn, "messages")[-2:] == ["error_kind", "writer"]
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 5
+        assert columns(conn, "messages")[-3:] == ["error_kind", "writer", "finish_reason"]
         kinds = conn.execute("SELECT id, error_kind FROM messages ORDER BY id").fetchall()
         assert kinds == [(1, None), (2, None), (3, None)]  # every row kept; no kind known
         branch = store.branch(1)
@@ -232,7 +232,7 @@ def test_a_version_2_file_that_lived_with_an_orphan_row_still_opens() -> None:
     make_v2(path, dangling=True)
     with Store.open() as store:
         conn = store._conn()
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 5
         assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 4  # all kept
     assert (path.parent / "history.sqlite3.v2.bak").exists()
 
@@ -266,7 +266,7 @@ def test_a_new_file_starts_at_the_current_version_without_a_backup() -> None:
     path = db_path()
     with Store.open() as store:
         conn = store._conn()
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         assert "error_kind" in columns(conn, "messages")
         c = store.create_conversation()
         r = store.begin_reply(c, store.add_user_message(c, "q"), "o4-mini")
@@ -409,12 +409,37 @@ def test_a_version_3_file_gains_writers_and_its_old_streaming_rows_are_recovered
         store.update_reply_text(r, "partial")
     conn = sqlite3.connect(path)
     conn.execute("UPDATE messages SET writer = NULL")
+    conn.execute("ALTER TABLE messages DROP COLUMN finish_reason")
     conn.execute("ALTER TABLE messages DROP COLUMN writer")
     conn.execute("PRAGMA user_version = 3")
     conn.commit()
     conn.close()
     with Store(path) as store:
-        assert store._conn().execute("PRAGMA user_version").fetchone()[0] == 4
+        assert store._conn().execute("PRAGMA user_version").fetchone()[0] == 5
         assert path.with_name(path.name + ".v3.bak").exists()
         assert store.recover_interrupted() == 1
         assert (store.message(r).status, store.message(r).text) == ("interrupted", "partial")
+
+
+def test_a_version_4_file_gains_finish_reasons_and_its_answers_stay(tmp_path: Path) -> None:
+    """v4 -> v5 adds `messages.finish_reason`: older answers read as not known (no Continue);
+    new ones record why the model stopped."""
+    path = tmp_path / "history.sqlite3"
+    with Store(path) as store:
+        c = store.create_conversation()
+        q = store.add_user_message(c, "q")
+        r = store.begin_reply(c, q, "o4-mini")
+        store.finish_reply(r, "done", text="an old answer")
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE messages DROP COLUMN finish_reason")
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+    with Store(path) as store:
+        assert store._conn().execute("PRAGMA user_version").fetchone()[0] == 5
+        assert path.with_name(path.name + ".v4.bak").exists()
+        old = store.message(r)
+        assert (old.text, old.finish_reason, old.cut_off) == ("an old answer", None, False)
+        r2 = store.begin_reply(c, q, "o4-mini")
+        store.finish_reply(r2, "done", text="cut", finish_reason="length")
+        assert store.message(r2).cut_off

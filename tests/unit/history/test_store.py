@@ -54,9 +54,9 @@ def test_opens_under_askshot_home_with_wal_and_safe_settings(
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 5
     columns = {r[1] for r in conn.execute("PRAGMA table_info(messages)")}
-    assert "error_kind" in columns
+    assert {"error_kind", "writer", "finish_reason"} <= columns
     assert store.moved_aside is None and store.notice is None
 
 

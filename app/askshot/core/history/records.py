@@ -122,6 +122,19 @@ class StoredMessage:
     # what kind of failure `error` describes (AskshotError.kind: "auth", "model_not_found",
     # "quota", ...); None when the answer did not fail or the kind was not recorded
     error_kind: str | None = None
+    # why the model stopped ("stop", "length": cut off at the output limit, ...); None when not
+    # known (older answers, answers that failed or were stopped first)
+    finish_reason: str | None = None
+
+    @property
+    def cut_off(self) -> bool:
+        """An answer that stopped at the output limit (and was not continued to its end since):
+        it can be continued."""
+        return (
+            self.role == "assistant"
+            and self.status != "streaming"
+            and self.finish_reason == "length"
+        )
 
     def to_json(self, link: Callable[[StoredImage], str] | None = None) -> dict[str, Any]:
         """The one JSON form of a stored message (`history show --json`, the JSON export).
@@ -136,6 +149,7 @@ class StoredMessage:
             "status": self.status,
             "error": self.error,
             "error_kind": self.error_kind,
+            "finish_reason": self.finish_reason,
             "usage": None if self.usage is None else self.usage.to_json(),
             "cost_usd": self.cost_usd,
             "ttft_ms": self.ttft_ms,
@@ -164,7 +178,7 @@ def iso_time(ts: float) -> str:
 MSG_COLUMNS = (
     "id, conversation_id, parent_id, role, text, model, effort, status, error, prompt_tokens,"
     " completion_tokens, reasoning_tokens, cached_tokens, cost_usd, ttft_ms, total_ms, created_at,"
-    " error_kind"
+    " error_kind, finish_reason"
 )
 CONV_COLUMNS = "id, title, created_at, updated_at, model, system_prompt, pinned, current_leaf_id"
 
@@ -198,6 +212,7 @@ def message_from_row(
         sibling_index=sibling_index,
         sibling_count=sibling_count,
         error_kind=row[17],
+        finish_reason=row[18],
     )
 
 

@@ -28,6 +28,7 @@ class ReplyWriter(Protocol):
         ttft_ms: int | None = None,
         total_ms: int | None = None,
         error_kind: str | None = None,
+        finish_reason: str | None = None,
     ) -> None: ...
 
 
@@ -42,12 +43,13 @@ class ReplySaver:
         message_id: int,
         interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        text: str = "",
     ) -> None:
         self._store = store
         self.message_id = message_id
         self._interval = interval
         self._clock = clock
-        self._parts: list[str] = []
+        self._parts: list[str] = [text] if text else []  # a continued answer starts with its text
         self._last_save: float | None = None
         self._dirty = False
         self.last_error: HistoryError | None = None
@@ -91,6 +93,7 @@ class ReplySaver:
         total_ms: int | None = None,
         *,
         error_kind: str | None = None,
+        finish_reason: str | None = None,
     ) -> None:
         """Save the whole text and how the answer ended (raises HistoryError if it cannot).
         `error_kind` is the failure's AskshotError.kind (see Store.finish_reply)."""
@@ -104,5 +107,6 @@ class ReplySaver:
             ttft_ms=ttft_ms,
             total_ms=total_ms,
             error_kind=error_kind,
+            finish_reason=finish_reason,
         )
         self._dirty = False

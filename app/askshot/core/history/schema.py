@@ -11,6 +11,8 @@ Schema history (PRAGMA user_version):
      did not fail), so a reopened conversation offers the same fix as the live failure did.
   4  `messages.writer`: which process is streaming an answer (core.history.writers), so a
      start-up marks as interrupted only the answers whose writer is gone (NULL for older rows).
+  5  `messages.finish_reason`: why the model stopped ("stop", "length", ...), so an answer cut
+     off at the output limit offers Continue, also when reopened (NULL for older rows).
 
 A new file is created from SCHEMA_V2 and brought up to SCHEMA_VERSION by the migrations after
 version 2 (no backup: there is nothing to keep); an older file is copied first, then migrated.
@@ -30,7 +32,7 @@ from askshot.core.errors import HistoryError
 from askshot.core.estimate import default_image_tokens
 from askshot.core.history.records import error_reason
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Image bytes live in the database as BLOBs, not as files beside it: a screenshot is saved in
 # the same transaction as the message that carries it (no half-written file, no orphan after a
@@ -328,7 +330,12 @@ def _v3_to_v4(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE messages ADD COLUMN writer TEXT")
 
 
-MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+def _v4_to_v5(conn: sqlite3.Connection) -> None:
+    # Nullable: an older answer's reason is not known (it offers no Continue, as before).
+    conn.execute("ALTER TABLE messages ADD COLUMN finish_reason TEXT")
+
+
+MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
 # Migrations that copy rows into rebuilt tables: checked for broken references afterwards. Adding
 # a column cannot break one, and a file that lived with an orphan row keeps opening.
 _REBUILDS = {1}

@@ -291,6 +291,19 @@ class Store:
         return message_id
 
     @_guarded
+    def resume_reply(self, message_id: int) -> None:
+        """A finished answer streams again (Continue): 'streaming' by this process, its text and
+        counts kept until it finishes anew."""
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE messages SET status = 'streaming', error = NULL, error_kind = NULL,"
+                " writer = ? WHERE id = ? AND role = 'assistant' AND status != 'streaming'",
+                (writers.this_process(), message_id),
+            )
+            if cur.rowcount != 1:
+                raise self._missing("answer")
+
+    @_guarded
     def update_reply_text(self, message_id: int, text: str) -> None:
         """Save the answer so far: one UPDATE, its own transaction. A reply that a start-up
         elsewhere marked 'interrupted' while this process still streams it goes back to
@@ -315,6 +328,7 @@ class Store:
         ttft_ms: int | None = None,
         total_ms: int | None = None,
         error_kind: str | None = None,
+        finish_reason: str | None = None,
     ) -> None:
         """Record how an answer ended. The text (partial for cancelled/failed) is kept; `text`
         None keeps what was saved. Without `cost_usd` the cost is priced from `usage`.
@@ -335,7 +349,7 @@ class Store:
                 "UPDATE messages SET text = coalesce(?, text), status = ?, error = ?,"
                 " error_kind = ?, prompt_tokens = ?, completion_tokens = ?,"
                 " reasoning_tokens = ?, cached_tokens = ?, cost_usd = ?, ttft_ms = ?,"
-                " total_ms = ? WHERE id = ?",
+                " total_ms = ?, finish_reason = ? WHERE id = ?",
                 (
                     text,
                     status,
@@ -348,6 +362,7 @@ class Store:
                     cost_usd,
                     ttft_ms,
                     total_ms,
+                    finish_reason,
                     message_id,
                 ),
             )

@@ -241,6 +241,38 @@ class ConversationController(QObject):
             return
         self._start(exchange, client, endpoint)
 
+    def continue_answer(self, message_id: int) -> None:
+        """Go on with an answer cut off at the output limit: the rest streams into the same
+        answer, with the model, effort and system prompt it was made with."""
+        if self.worker is not None or self.conversation_id is None:
+            return
+        if not self._key_gate(lambda: self.continue_answer(message_id)):
+            return
+        try:
+            answer = self.store.message(message_id)
+            if not answer.cut_off or answer.parent_id is None:
+                return
+            endpoint = self.services.endpoint()
+            client = self._client()
+            conversation = self.store.conversation(answer.conversation_id)
+            ask = dataclasses.replace(
+                self._ask(answer.model or self._choice()[0], answer.effort),
+                system_prompt=conversation.system_prompt or "",
+            )
+            if not self._budget_allows(ask, "", ()):
+                return
+            exchange = Exchange.continue_answer(self.store, ask, answer)
+            self._reload(answer.parent_id)
+        except errors.CredentialError as exc:
+            self.needKey.emit(exc.message)
+            return
+        except (HistoryError, errors.SetupError) as exc:
+            self.view.add_notice(exc.message, error=True)
+            return
+        self._start(exchange, client, endpoint)
+        if self._renderer is not None:
+            self._renderer.append(answer.text)  # the answer so far; the rest follows
+
     def _start(self, exchange: Exchange, client: ChatClient, endpoint: Endpoint) -> None:
         self.leaf_id = exchange.reply_id
         a = exchange.ask_with
@@ -470,6 +502,8 @@ class ConversationController(QObject):
                 self.regenerate(message_id)
             elif action == "standard":  # flex had no capacity: the same, at the normal price
                 self.regenerate(message_id, standard=True)
+            elif action == "continue":
+                self.continue_answer(message_id)
             elif action == "edit":
                 self.edit(message_id)
             elif action == "delete":

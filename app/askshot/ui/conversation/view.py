@@ -153,6 +153,9 @@ class ConversationView(TranscriptView):
             blocks.append(f'<p style="color:#888"><i>{html.escape(note)}</i> {retry}</p>')
         elif m.error:  # a note such as "cut off at the output limit"
             blocks.append(f'<p style="color:#888"><i>{html.escape(m.error)}</i></p>')
+        if m.cut_off:  # stopped at the output limit: go on from there, into this same answer
+            go_on = _link("continue", m.id, tr("Continue"))
+            blocks.append(f"<p>{go_on}</p>")
         facts = usage_line(m, tr)
         actions = [
             _link("copy", m.id, tr("Copy")),
