@@ -238,3 +238,18 @@ def test_ordered_list_start_and_nesting() -> None:
     assert text_list.itemText(first) == "3."
     inner = doc.findBlockByNumber(2)
     assert inner.text() == "inner" and inner.textList() is not text_list
+
+
+def test_a_table_is_numbered_with_the_code_blocks_and_offers_csv_tsv_and_save() -> None:
+    text = (
+        "```\none\n```\n\n"
+        "| Item | **Price** |\n|---|--:|\n| `tea` | $3 |\n| [cake](https://e.com) | $4, or 5 |\n"
+    )
+    rendered = render_markdown(text, dark=False, copy_prefix="askshot-copy:0/")
+    assert rendered.code_blocks == [
+        "one",
+        (("Item", "Price"), ("tea", "$3"), ("cake", "$4, or 5")),  # plain text, markup gone
+    ]
+    for fmt, label in (("csv", "Copy CSV"), ("tsv", "Copy TSV"), ("save", "Save CSV…")):
+        assert f'href="askshot-copy:0/1.{fmt}"' in rendered.html
+        assert f">{label}</a>" in rendered.html

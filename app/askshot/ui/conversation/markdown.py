@@ -88,12 +88,24 @@ class Labels:
 
     copy: str = "Copy"
     image: str = "Image"
+    copy_csv: str = "Copy CSV"
+    copy_tsv: str = "Copy TSV"
+    save_csv: str = "Save CSV…"
+
+
+# A table's cells, row by row (the header first), as plain text: what its Copy/Save links give.
+Table = tuple[tuple[str, ...], ...]
+# What a copy link can name: a code block's exact code, or a table's cells.
+Copyable = str | Table
+# The formats of a table's links: "askshot-copy:R/N.csv" and so on.
+TABLE_FORMATS = ("csv", "tsv", "save")
 
 
 @dataclass(frozen=True)
 class RenderedHtml:
     html: str
-    code_blocks: list[str] = field(default_factory=list)  # the raw code of each block, in order
+    # the raw code of each block and the cells of each table, in order (copy links number them)
+    code_blocks: list[Copyable] = field(default_factory=list)
 
 
 @dataclass
@@ -104,7 +116,8 @@ class RenderContext:
     labels: Labels
     copy_prefix: str
     first_code_block: int = 0
-    code_blocks: list[str] = field(default_factory=list)
+    code_blocks: list[Copyable] = field(default_factory=list)
+    open_tables: list[int] = field(default_factory=list)  # the numbers of the tables being drawn
     link_stack: list[bool] = field(default_factory=list)  # True = an <a> was opened
 
 
@@ -323,12 +336,33 @@ class QtHtmlRenderer(RendererHTML):
     def table_open(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
-        t = self._ctx(env).theme
+        ctx = self._ctx(env)
+        ctx.open_tables.append(ctx.first_code_block + len(ctx.code_blocks))
+        ctx.code_blocks.append(_table_cells(tokens, idx))
+        t = ctx.theme
         return (
             f'<table border="1" cellspacing="0" cellpadding="5" '
             f'style="border-collapse:collapse; border-color:{t.table_border}; '
             f'margin-top:4px; margin-bottom:8px">\n'
         )
+
+    def table_close(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        """The table, then its links: Copy CSV · Copy TSV (pastes into a spreadsheet) · Save."""
+        ctx = self._ctx(env)
+        n = ctx.open_tables.pop()
+        labels = {
+            "csv": ctx.labels.copy_csv,
+            "tsv": ctx.labels.copy_tsv,
+            "save": ctx.labels.save_csv,
+        }
+        links = " · ".join(
+            f'<a href="{_attr(copy_href(n, ctx.copy_prefix))}.{fmt}" '
+            f'style="color:{ctx.theme.link}">{_esc(labels[fmt])}</a>'
+            for fmt in TABLE_FORMATS
+        )
+        return f'</table>\n<p style="font-size:small; margin-top:0">{links}</p>\n'
 
     def th_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         bg = self._ctx(env).theme.table_header_bg
@@ -415,6 +449,32 @@ class QtHtmlRenderer(RendererHTML):
 
 
 _NBSP = "&nbsp;"
+
+
+def _table_cells(tokens: Sequence[Token], idx: int) -> Table:
+    """The plain text of each cell of the table opened at idx (markup dropped, code kept)."""
+    rows: list[tuple[str, ...]] = []
+    row: list[str] = []
+    for token in tokens[idx + 1 :]:
+        if token.type == "table_close":
+            break
+        if token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close":
+            rows.append(tuple(row))
+        elif token.type == "inline":
+            row.append(_plain(token))
+    return tuple(rows)
+
+
+def _plain(inline: Token) -> str:
+    parts: list[str] = []
+    for child in inline.children or ():
+        if child.type in ("text", "code_inline", "html_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts).strip()
 
 
 def _empty_before(tokens: Sequence[Token], idx: int) -> bool:

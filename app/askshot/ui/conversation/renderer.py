@@ -138,8 +138,8 @@ class ReplyRenderer:
         self._pending_cr = False
         self._committed_src = 0  # _src[:_committed_src] is rendered for good...
         self._rendered_to = 0  # ...and _src[:_rendered_to] is in the document
-        self._committed_codes: list[str] = []
-        self._tail_codes: list[str] = []
+        self._committed_codes: list[md.Copyable] = []
+        self._tail_codes: list[md.Copyable] = []
         self._refs: dict[str, Any] = {}
         self._saw_refs = False
         self._finished = False  # finish() was called: no more text
@@ -196,17 +196,27 @@ class ReplyRenderer:
     def code_block_count(self) -> int:
         return len(self._committed_codes) + len(self._tail_codes)
 
-    def code_block(self, n: int) -> str:
-        """The exact code of block n (0-based, in reply order), without its closing newline."""
+    def code_block(self, n: int) -> md.Copyable:
+        """What copy link n names (0-based, in reply order): a code block's exact code, without
+        its closing newline, or a table's cells."""
         done = len(self._committed_codes)
         return self._committed_codes[n] if n < done else self._tail_codes[n - done]
 
     def owns_href(self, href: str) -> int | None:
-        """The code block number a copy link names, if it is one of this reply's."""
+        """The block number a copy link names, if it is one of this reply's."""
+        found = self.parse_href(href)
+        return None if found is None else found[0]
+
+    def parse_href(self, href: str) -> tuple[int, str] | None:
+        """(block number, "" or a table's format) of one of this reply's copy links."""
         if not href.startswith(self._copy_prefix):
             return None
-        rest = href[len(self._copy_prefix) :]
-        return int(rest) if rest.isdigit() and int(rest) < self.code_block_count else None
+        number, _, fmt = href[len(self._copy_prefix) :].partition(".")
+        if not number.isdigit() or int(number) >= self.code_block_count:
+            return None
+        if fmt and fmt not in md.TABLE_FORMATS:
+            return None
+        return int(number), fmt
 
     def append(self, text: str) -> None:
         if self._detached:

@@ -56,7 +56,8 @@ class TranscriptView(_QTextBrowser):
     `loadResource` answers only `data:` images."""
 
     linkClicked = Signal(QUrl)
-    codeCopied = Signal(str)  # the code that went to the clipboard
+    codeCopied = Signal(str)  # the code (or a table's CSV/TSV) that went to the clipboard
+    tableSaved = Signal(str)  # the path a table was saved to as CSV
 
     def __init__(self, parent: QWidget | None = None, *, dark: bool | None = None) -> None:
         super().__init__(parent)
@@ -95,7 +96,13 @@ class TranscriptView(_QTextBrowser):
             self,
             dark=self._dark,
             copy_prefix=f"{md.COPY_SCHEME}:{len(self._renderers)}/",
-            labels=md.Labels(copy=self.tr("Copy"), image=self.tr("Image")),
+            labels=md.Labels(
+                copy=self.tr("Copy"),
+                image=self.tr("Image"),
+                copy_csv=self.tr("Copy CSV"),
+                copy_tsv=self.tr("Copy TSV"),
+                save_csv=self.tr("Save CSV…"),
+            ),
             min_interval=min_interval,
             max_chars=max_chars,
         )
@@ -140,14 +147,53 @@ class TranscriptView(_QTextBrowser):
                 self._switch(dark)
 
     def copy_code(self, href: str) -> bool:
+        """Do what a copy link says: a code block's code to the clipboard, or a table as CSV or
+        TSV (pastes into a spreadsheet's cells), or saved as a CSV file."""
         for renderer in self._renderers:
-            n = renderer.owns_href(href)
-            if n is not None:
-                code = renderer.code_block(n)
-                QGuiApplication.clipboard().setText(code)
-                self.codeCopied.emit(code)
+            found = renderer.parse_href(href)
+            if found is None:
+                continue
+            n, fmt = found
+            block = renderer.code_block(n)
+            if isinstance(block, str):
+                text = block
+            elif fmt == "save":
+                self.save_table(block)
                 return True
+            else:
+                from askshot.core.tables import to_csv, to_tsv
+
+                text = to_tsv(block) if fmt == "tsv" else to_csv(block, line_end="\n")
+            QGuiApplication.clipboard().setText(text)
+            self.codeCopied.emit(text)
+            return True
         return False
+
+    def save_table(self, rows: md.Table) -> None:
+        """Ask where, then write the table as a CSV file (UTF-8, RFC 4180); a sentence when the
+        file cannot be written."""
+        from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+        from askshot.core.tables import to_csv
+
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Save the table as CSV"), "table.csv", self.tr("CSV files (*.csv)")
+        )
+        if not path:
+            return
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                fh.write(to_csv(rows))
+        except OSError as exc:
+            QMessageBox.warning(
+                self,
+                self.tr("Not saved"),
+                self.tr("The table could not be saved to {0}: {1}.").format(
+                    path, exc.strerror or exc
+                ),
+            )
+            return
+        self.tableSaved.emit(path)
 
     def _on_anchor(self, url: QUrl) -> None:
         if url.scheme() == md.COPY_SCHEME:

@@ -151,10 +151,11 @@ class ConversationView(TranscriptView):
             note = tr("Stopped.") if m.status == "cancelled" else (m.error or tr("Interrupted."))
             retry = _link("regenerate", m.id, tr("Retry"))
             blocks.append(f'<p style="color:#888"><i>{html.escape(note)}</i> {retry}</p>')
-        elif m.error:  # a note such as "cut off at the output limit"
-            blocks.append(f'<p style="color:#888"><i>{html.escape(m.error)}</i></p>')
-        if m.cut_off:  # stopped at the output limit: go on from there, into this same answer
-            go_on = _link("continue", m.id, tr("Continue"))
+        # Stopped at the output limit: go on from there, into this same answer.
+        go_on = _link("continue", m.id, tr("Continue")) if m.cut_off else ""
+        if m.status == "done" and m.error:  # a note such as "cut off at the output limit"
+            blocks.append(f'<p style="color:#888"><i>{html.escape(m.error)}</i> {go_on}</p>')
+        elif go_on:
             blocks.append(f"<p>{go_on}</p>")
         facts = usage_line(m, tr)
         actions = [

@@ -1,0 +1,67 @@
+"""A table in an answer, out of Askshot: Copy CSV and Copy TSV put it on the clipboard as a
+spreadsheet takes it, Save CSV… writes a file (or says why it could not) — clicked in the
+window, on an answer streamed from the loopback server."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from askshot.ui.shell.main_window import MainWindow
+from tests.helpers import fakeserver as fs
+from tests.ui.shell.test_continue import window  # noqa: F401 (the window fixture)
+from tests.ui.shell.test_main_window import click_link, idle, send
+
+ANSWER = (
+    "Here is the receipt:\n\n"
+    "| Item | Qty | Price |\n|---|--:|--:|\n"
+    "| Coffee, large | 2 | $9.00 |\n| **Cake** | 1 | $4.50 |\n\n"
+    "Total: $13.50."
+)
+
+
+@pytest.fixture
+def answered(qtbot: QtBot, window: MainWindow, server: fs.FakeServer) -> MainWindow:  # noqa: F811
+    pieces = [ANSWER[i : i + 7] for i in range(0, len(ANSWER), 7)]
+    server.enqueue(fs.text_reply(pieces))
+    send(qtbot, window, "Read the receipt")
+    idle(qtbot, window)
+    return window
+
+
+def test_copy_csv_and_tsv(qtbot: QtBot, answered: MainWindow) -> None:
+    click_link(qtbot, answered, "Copy CSV")
+    text = QGuiApplication.clipboard().text()
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["Item", "Qty", "Price"],
+        ["Coffee, large", "2", "$9.00"],
+        ["Cake", "1", "$4.50"],
+    ]
+    click_link(qtbot, answered, "Copy TSV")
+    assert QGuiApplication.clipboard().text() == (
+        "Item\tQty\tPrice\nCoffee, large\t2\t$9.00\nCake\t1\t$4.50\n"
+    )
+
+
+def test_save_csv_writes_the_file_or_says_why_not(
+    qtbot: QtBot, answered: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "receipt.csv"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "CSV files (*.csv)")
+    )
+    click_link(qtbot, answered, "Save CSV…")
+    assert target.read_bytes() == (b'Item,Qty,Price\r\n"Coffee, large",2,$9.00\r\nCake,1,$4.50\r\n')
+
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warned.append(text))
+    missing = tmp_path / "no-such-dir" / "x.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(missing), ""))
+    click_link(qtbot, answered, "Save CSV…")
+    assert warned == [f"The table could not be saved to {missing}: No such file or directory."]
