@@ -54,6 +54,10 @@ TRICKY = {
     ),
     "loose list then text": "- a\n\n- b\n\n  more b\n\nplain\n\n* c\n* d\n",
     "ordered lists that look alike": "1. a\n\n1. b\n\n10. c\n\n1) d\n\nend\n",
+    "formulas split everywhere": (
+        "The roots of $ax^2+bx+c=0$ are\n\n$$\nx=\\frac{-b\\pm\\sqrt{b^2-4ac}}{2a}\n$$\n\n"
+        "with \\(a=1\\), costs $5 and $10, and \\[\n\\sum_i i\n\\]\nafter `$HOME`.\n"
+    ),
     "paragraph interrupted by a fence": "para line\n```\ncode\n```\nafter\n\n# H\n",
     "setext headings and rules": "Title\n=====\n\nSub\n---\n\n---\n\ntext\n-\n\n***\n",
     "blockquote and indented code": "> q1\n> q2\n\n> q3\n\n    code1\n\n    code2\n\npara\n",

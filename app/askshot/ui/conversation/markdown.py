@@ -11,6 +11,7 @@ No Qt here (a test proves it): the renderer inserts the HTML, the transcript han
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,9 +19,12 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
+from mdit_py_plugins.texmath import texmath_plugin
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.style import StyleMeta
@@ -52,6 +56,7 @@ class Theme:
     table_header_bg: str
     quote_fg: str
     link: str
+    math_fg: str  # formulas: the body text's colour
 
 
 LIGHT = Theme(
@@ -64,6 +69,7 @@ LIGHT = Theme(
     table_header_bg="#f6f8fa",
     quote_fg="#57606a",
     link="#0969da",
+    math_fg="#1f2328",
 )
 DARK = Theme(
     pygments_style="github-dark",
@@ -75,6 +81,7 @@ DARK = Theme(
     table_header_bg="#21262d",
     quote_fg="#9198a1",
     link="#4493f8",
+    math_fg="#e6edf3",
 )
 
 
@@ -364,6 +371,39 @@ class QtHtmlRenderer(RendererHTML):
         )
         return f'</table>\n<p style="font-size:small; margin-top:0">{links}</p>\n'
 
+    # -- math: an image the view draws (formulas.py) ------------------------------------------
+
+    def _formula(self, latex: str, env: EnvType, *, display: bool, block: bool = False) -> str:
+        from askshot.ui.conversation.formulas import url_for
+
+        url = _attr(url_for(latex, display, self._ctx(env).theme.math_fg))
+        if block:
+            return f'<p align="center"><img src="{url}"></p>\n'
+        return f'<img src="{url}" style="vertical-align: middle">'
+
+    def math_inline(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return self._formula(tokens[idx].content, env, display=False)
+
+    def math_inline_double(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return self._formula(tokens[idx].content, env, display=True)
+
+    def math_single(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return self._formula(tokens[idx].content, env, display=False)
+
+    def math_block(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return self._formula(tokens[idx].content, env, display=True, block=True)
+
+    math_block_label = math_block
+    math_block_eqno = math_block
+
     def th_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         bg = self._ctx(env).theme.table_header_bg
         return f'<th bgcolor="{bg}"{self._align(tokens[idx])}>'
@@ -449,6 +489,52 @@ class QtHtmlRenderer(RendererHTML):
 
 
 _NBSP = "&nbsp;"
+# "$10 at `$HOME`": a number and a space after the opening dollar is a price, and a backtick
+# inside means a code span was meant; neither is a formula.
+_NOT_MATH = re.compile(r"^\$+(\d[\d.,]*\s|[^$]*`)")
+
+
+def _guarded(rule: Any) -> Any:
+    """The dollar-math rule, turning down what only looks like math."""
+
+    def guarded(state: StateInline, silent: bool) -> bool:
+        start, count, pending = state.pos, len(state.tokens), state.pending
+        if not rule(state, silent):
+            return False
+        if not _NOT_MATH.match(state.src[start : state.pos]):
+            return True
+        del state.tokens[count:]  # the formula, and the text before it pushed with it...
+        state.pending = pending  # ...which goes back to waiting
+        state.pos = start
+        return False
+
+    return guarded
+
+
+def _display_brackets(state: StateInline, silent: bool) -> bool:
+    """\\[…\\] inside a paragraph (on lines of their own it is a block): a display formula."""
+    src, start = state.src, state.pos
+    if not src.startswith("\\[", start):
+        return False
+    end = src.find("\\]", start + 2)
+    if end < 0 or not src[start + 2 : end].strip():
+        return False  # not closed (yet): text
+    if not silent:
+        token = state.push("math_inline_double", "math", 0)
+        token.content = src[start + 2 : end]
+        token.markup = "\\["
+    state.pos = end + 2
+    return True
+
+
+MATH_RULES = (
+    "math_inline",
+    "math_inline_double",
+    "math_single",
+    "math_block",
+    "math_block_label",
+    "math_block_eqno",
+)
 
 
 def _table_cells(tokens: Sequence[Token], idx: int) -> Table:
@@ -493,6 +579,17 @@ def make_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}, renderer_cls=QtHtmlRenderer)
     md.enable(["table", "strikethrough"])
     md.use(tasklists_plugin)
+    # Math as models write it: $…$ (not "$5 and $10", not "$HOME and $PATH": no space inside
+    # the dollars, no digit outside them), $$…$$ inline or as a block, \(…\) and \[…\]; never
+    # inside code spans or fences, and a formula still open (no closing delimiter yet) is text.
+    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
+    md.use(texmath_plugin, delimiters="brackets")
+    ruler = md.inline.ruler
+    dollars = ruler.__rules__[ruler.__find__("math_inline")].fn
+    ruler.at("math_inline", _guarded(dollars))
+    ruler.before("escape", "math_display_brackets", _display_brackets)
+    for rule in MATH_RULES:  # the plugins set their own (MathJax-style) rules: ours instead
+        md.add_render_rule(rule, getattr(QtHtmlRenderer, rule))
     return md
 
 

@@ -12,20 +12,36 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QUrl, Signal
+from PySide6.QtCore import QByteArray, QEvent, QMimeData, QPoint, QRectF, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
+    QColor,
+    QContextMenuEvent,
     QDesktopServices,
+    QFontInfo,
+    QFontMetrics,
     QGuiApplication,
+    QHelpEvent,
     QImage,
+    QPainter,
     QPalette,
     QTextCursor,
     QTextDocument,
 )
 from PySide6.QtWidgets import QTextBrowser as _QTextBrowser
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QToolTip, QWidget
 
 from askshot.ui.conversation import markdown as md
+from askshot.ui.conversation.formulas import (
+    LAYOUT_SIZE,
+    MATH_SCHEME,
+    Formula,
+    layouts,
+    parse_url,
+    recolour,
+)
 from askshot.ui.conversation.renderer import MAX_CHARS_PER_UPDATE, ReplyRenderer, insert_html
+
+MATH_BATCH_MS = 30  # formulas that arrive within this are swapped in with one pass
 
 UPDATE_INTERVAL = 0.03  # seconds: a view renders a streaming reply about 33 times a second
 
@@ -73,6 +89,9 @@ class TranscriptView(_QTextBrowser):
         self._dark = is_dark_palette(self.palette()) if dark is None else dark
         self._renderers: list[ReplyRenderer] = []
         self._follow = True
+        self._math_waiting: dict[str, set[str]] = {}  # formula key -> image names shown as source
+        self._math_arrived: set[str] = set()  # keys whose layout came, not yet swapped in
+        self._math_timer: QTimer | None = None
         self.anchorClicked.connect(self._on_anchor)
         _warm_up_lexers()
         bar = self.verticalScrollBar()
@@ -205,12 +224,172 @@ class TranscriptView(_QTextBrowser):
 
     def loadResource(self, type: int, name: QUrl | str) -> Any:
         url = QUrl(name)
+        if type == QTextDocument.ResourceType.ImageResource and url.scheme() == MATH_SCHEME:
+            return self._formula_image(url)
         if type == QTextDocument.ResourceType.ImageResource and url.scheme() == "data":
             image = _data_image(url, max(64, self.viewport().width() - 32))
             if image is not None:
                 return image
         self.blocked_resources.append(url)
         return None
+
+    # -- math: formulas as images, laid out off the GUI thread (formulas.py) ----------------------
+
+    def _formula_image(self, url: QUrl) -> QImage | None:
+        found = parse_url(url)
+        if found is None:
+            return None
+        formula, colour = found
+        lays = layouts()
+        svg = lays.svg(formula)
+        if svg is None:  # being laid out: the source until it comes
+            key = url.path()
+            if not self._math_waiting:
+                lays.ready.connect(self._on_formula_ready, Qt.ConnectionType.UniqueConnection)
+            self._math_waiting.setdefault(key, set()).add(url.toString())
+        return self._draw_formula(formula, svg or "", colour)
+
+    def _draw_formula(self, formula: Formula, svg: str, colour: str) -> QImage:
+        """The formula at the view's font size and the screen's pixel ratio; its source as
+        text when there is no layout (yet, or ever)."""
+        dpr = max(1.0, self.devicePixelRatioF())
+        px = max(8, QFontInfo(self.font()).pixelSize())
+        if svg:
+            from PySide6.QtSvg import QSvgRenderer
+
+            renderer = QSvgRenderer(QByteArray(recolour(svg, colour).encode()))
+            if renderer.isValid():
+                scale = px * (1.25 if formula.display else 1.2) / LAYOUT_SIZE
+                size = renderer.defaultSize()
+                w, h = max(1, round(size.width() * scale)), max(1, round(size.height() * scale))
+                image = QImage(
+                    round(w * dpr), round(h * dpr), QImage.Format.Format_ARGB32_Premultiplied
+                )
+                image.fill(0)
+                image.setDevicePixelRatio(dpr)
+                painter = QPainter(image)
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                renderer.render(painter, QRectF(0, 0, w, h))
+                painter.end()
+                return image
+        text = ("$$%s$$" if formula.display else "$%s$") % formula.latex.strip()
+        metrics = QFontMetrics(self.font())
+        w, h = max(1, metrics.horizontalAdvance(text)), metrics.height()
+        image = QImage(round(w * dpr), round(h * dpr), QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(0)
+        image.setDevicePixelRatio(dpr)
+        painter = QPainter(image)
+        painter.setFont(self.font())
+        painter.setPen(QColor(colour))
+        painter.drawText(0, metrics.ascent(), text)
+        painter.end()
+        return image
+
+    def _on_formula_ready(self, key: str) -> None:
+        if key in self._math_waiting:
+            self._math_arrived.add(key)
+            if self._math_timer is None:
+                self._math_timer = QTimer(self)
+                self._math_timer.setSingleShot(True)
+                self._math_timer.setInterval(MATH_BATCH_MS)
+                self._math_timer.timeout.connect(self._swap_in_formulas)
+            if not self._math_timer.isActive():
+                self._math_timer.start()
+
+    def _swap_in_formulas(self) -> None:
+        """Put the formulas that arrived in place of their source (one pass over the document
+        for all of them, so 200 formulas arriving do not mean 200 relayouts)."""
+        names: set[str] = set()
+        for key in self._math_arrived:
+            names |= self._math_waiting.pop(key, set())
+        self._math_arrived.clear()
+        doc = self.document()
+        for name in names:
+            url = QUrl(name)
+            found = parse_url(url)
+            if found is not None:
+                formula, colour = found
+                svg = layouts().svg(formula) or ""
+                doc.addResource(
+                    QTextDocument.ResourceType.ImageResource,
+                    url,
+                    self._draw_formula(formula, svg, colour),
+                )
+        block = doc.begin()
+        while block.isValid():
+            it = block.begin()
+            while not it.atEnd():
+                frag = it.fragment()
+                fmt = frag.charFormat()
+                if fmt.isImageFormat() and fmt.toImageFormat().name() in names:
+                    doc.markContentsDirty(frag.position(), frag.length())
+                it += 1
+            block = block.next()
+
+    def formula_at(self, pos: QPoint) -> Formula | None:
+        """The formula drawn at this point of the viewport, if any."""
+        cursor = self.cursorForPosition(pos)
+        for probe in (cursor, QTextCursor(cursor)):
+            if probe is not cursor:
+                probe.movePosition(QTextCursor.MoveOperation.NextCharacter)
+            fmt = probe.charFormat()
+            if fmt.isImageFormat():
+                found = parse_url(fmt.toImageFormat().name())
+                if found is not None:
+                    return found[0]
+        return None
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
+            formula = self.formula_at(self.viewport().mapFromGlobal(e.globalPos()))
+            if formula is not None:
+                QToolTip.showText(e.globalPos(), formula.latex.strip(), self)
+                return True
+        return super().event(e)
+
+    def contextMenuEvent(self, e: QContextMenuEvent) -> None:
+        menu = self.createStandardContextMenu(e.pos())
+        formula = self.formula_at(self.viewport().mapFrom(self, e.pos()))
+        if formula is not None:
+            action = menu.addAction(self.tr("Copy LaTeX"))
+            latex = formula.latex.strip()
+            action.triggered.connect(lambda: QGuiApplication.clipboard().setText(latex))
+            menu.insertAction(menu.actions()[0], action)
+        menu.exec(e.globalPos())
+        menu.deleteLater()
+
+    def createMimeDataFromSelection(self) -> QMimeData:
+        """A selection copies as text with each formula as its LaTeX ($…$, $$…$$)."""
+        data = super().createMimeDataFromSelection()
+        cursor = self.textCursor()
+        start, end = cursor.selectionStart(), cursor.selectionEnd()
+        doc = self.document()
+        parts: list[str] = []
+        math = False
+        block = doc.findBlock(start)
+        while block.isValid() and block.position() <= end:
+            it = block.begin()
+            while not it.atEnd():
+                frag = it.fragment()
+                lo, hi = max(start, frag.position()), min(end, frag.position() + frag.length())
+                if lo < hi:
+                    fmt = frag.charFormat()
+                    found = parse_url(fmt.toImageFormat().name()) if fmt.isImageFormat() else None
+                    if found is not None:
+                        math = True
+                        f = found[0]
+                        parts.append(("$$%s$$" if f.display else "$%s$") % f.latex.strip())
+                    else:
+                        parts.append(frag.text()[lo - frag.position() : hi - frag.position()])
+                it += 1
+            if block.position() + block.length() <= end:
+                parts.append("\n")
+            block = block.next()
+        if not math:
+            return data
+        out = QMimeData()  # (Qt's own is computed on demand: setText on it does nothing)
+        out.setText("".join(parts).replace("\u2028", "\n").strip("\n"))
+        return out
 
     # -- keep the newest text in view while the user is at the end ------------------------------
 
