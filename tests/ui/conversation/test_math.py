@@ -75,7 +75,7 @@ def image_of(view: TranscriptView, text: str) -> tuple[QUrl, QImage]:
 
 
 def settled(qtbot: QtBot, view: TranscriptView) -> None:
-    qtbot.waitUntil(lambda: not view._math_waiting and not view._math_arrived, timeout=10_000)
+    qtbot.waitUntil(lambda: not view._math_waiting and not view._math_arrived and not view._math_swap, timeout=10_000)
 
 
 def test_a_formula_is_drawn_not_its_source(qtbot: QtBot, view: TranscriptView) -> None:
@@ -86,7 +86,7 @@ def test_a_formula_is_drawn_not_its_source(qtbot: QtBot, view: TranscriptView) -
     url, _ = image_of(view, text)
     found = formulas.parse_url(url)
     assert found is not None
-    source = view._draw_formula(found[0], "", found[1])
+    source = view._formula_source(found[0], found[1])
     settled(qtbot, view)
     _, drawn = image_of(view, text)
     assert drawn.size() != source.size() or drawn != source  # the formula, not its source
@@ -113,7 +113,7 @@ def test_a_broken_formula_stays_its_source(qtbot: QtBot, view: TranscriptView) -
     assert found is not None
     settled(qtbot, view)
     _, shown = image_of(view, text)
-    assert shown == view._draw_formula(found[0], "", found[1])  # the source, as text
+    assert shown == view._formula_source(found[0], found[1])  # the source, as text
 
 
 def test_a_half_written_formula_is_text_until_it_is_closed(

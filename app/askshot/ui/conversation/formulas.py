@@ -10,10 +10,11 @@ imports in ~0.2 s and lays a formula out in ~20 ms, so it loads only with the fi
 and never on the GUI thread. Until the layout arrives, and for good if it fails, the view shows
 the formula's source as text, so a broken formula stays readable and is never an error dialog.
 
-The SVG (one per source, kept for the process) is drawn on the GUI thread by QtSvg (about a
-millisecond) at the screen's device pixel ratio and in the palette's text colour, so formulas
-are crisp at any scale and follow light and dark. Copying keeps the LaTeX: the message's Copy
-copies its source, and each formula's context menu offers Copy LaTeX.
+The SVG (one per source, kept for the process) is drawn by QtSvg on the same worker thread at
+the screen's device pixel ratio and in the palette's text colour, so formulas are crisp at any
+scale and follow light and dark; the GUI thread only puts the images in place. Copying keeps
+the LaTeX: the message's Copy copies its source, and each formula's context menu offers Copy
+LaTeX.
 """
 
 from __future__ import annotations
@@ -25,12 +26,15 @@ import threading
 import warnings
 from typing import NamedTuple
 
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import QByteArray, QObject, QRectF, QUrl, Signal
+from PySide6.QtGui import QImage, QPainter
 
 log = logging.getLogger("askshot.math")
 
 MATH_SCHEME = "askshot-math"
 LAYOUT_SIZE = 20.0  # px: the font size formulas are laid out at, then scaled to the view's
+INLINE_SCALE = 1.2  # a formula's size to the text's (math glyphs run small beside text)
+DISPLAY_SCALE = 1.25
 _INK = "#010203"  # the colour formulas are laid out in, replaced by the palette's when drawn
 _FAILED = ""  # a layout that failed: the source is shown instead
 
@@ -69,41 +73,69 @@ def parse_url(url: QUrl | str) -> tuple[Formula, str] | None:
     return formula, "#" + (query or "000000")
 
 
+Look = tuple[str, int, float]  # the colour, the font's pixel size, the device pixel ratio
+
+
 class Layouts(QObject):
-    """The SVG of each formula, laid out one after the other on a worker thread (a daemon: a
-    layout left unfinished at exit is nothing to wait for); `ready` names a formula whose layout
-    arrived (or failed: then it stays as its source)."""
+    """Each formula laid out (its SVG, kept per source) and drawn (an image per look: colour,
+    size, pixel ratio), one after the other on a worker thread — a daemon: a layout left
+    unfinished at exit is nothing to wait for. `ready` names a formula whose image arrived, or
+    whose layout failed: then it stays as its source."""
 
     ready = Signal(str)  # the key, emitted on the worker thread, delivered on the GUI thread
 
     def __init__(self) -> None:
         super().__init__()
         self._svg: dict[str, str] = {}
-        self._pending: set[str] = set()
-        self._queue: queue.SimpleQueue[tuple[str, Formula]] = queue.SimpleQueue()
+        self._images: dict[tuple[str, Look], QImage | None] = {}  # None: cannot be drawn
+        self._pending: set[tuple[str, Look]] = set()
+        self._queue: queue.SimpleQueue[tuple[str, Formula, Look]] = queue.SimpleQueue()
         self._worker: threading.Thread | None = None
 
-    def svg(self, formula: Formula) -> str | None:
-        """The formula's SVG (in _INK), "" when it cannot be laid out, or None while it is
-        being laid out (asked for now if it was not)."""
+    def image(self, formula: Formula, look: Look) -> QImage | bool | None:
+        """The formula drawn in this look; None when it cannot be (show its source); False
+        while it is being laid out and drawn (asked for now if it was not)."""
         key = key_for(formula.latex, formula.display)
-        found = self._svg.get(key)
-        if found is not None:
-            return found
-        if key not in self._pending:
-            self._pending.add(key)
-            self._queue.put((key, formula))
+        if (key, look) in self._images:
+            return self._images[key, look]
+        if (key, look) not in self._pending:
+            self._pending.add((key, look))
+            self._queue.put((key, formula, look))
             if self._worker is None:
                 self._worker = threading.Thread(target=self._run, name="askshot-math", daemon=True)
                 self._worker.start()
-        return None
+        return False
 
     def _run(self) -> None:
         while True:
-            key, formula = self._queue.get()
-            self._svg[key] = lay_out(formula)
-            self._pending.discard(key)
+            key, formula, look = self._queue.get()
+            svg = self._svg.get(key)
+            if svg is None:
+                svg = self._svg[key] = lay_out(formula)
+            self._images[key, look] = draw(svg, formula, look) if svg else None
+            self._pending.discard((key, look))
             self.ready.emit(key)
+
+
+def draw(svg: str, formula: Formula, look: Look) -> QImage | None:
+    """The SVG drawn at the look's size and pixel ratio, in its colour (QtSvg, any thread)."""
+    from PySide6.QtSvg import QSvgRenderer
+
+    colour, px, dpr = look
+    renderer = QSvgRenderer(QByteArray(recolour(svg, colour).encode()))
+    if not renderer.isValid():
+        return None
+    scale = px * (DISPLAY_SCALE if formula.display else INLINE_SCALE) / LAYOUT_SIZE
+    size = renderer.defaultSize()
+    w, h = max(1, round(size.width() * scale)), max(1, round(size.height() * scale))
+    image = QImage(round(w * dpr), round(h * dpr), QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(0)
+    image.setDevicePixelRatio(dpr)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    renderer.render(painter, QRectF(0, 0, w, h))
+    painter.end()
+    return image
 
 
 def lay_out(formula: Formula) -> str:

@@ -151,6 +151,10 @@ class ReplyRenderer:
         self._last_update = 0.0
         self._timer: QTimer | None = None
         self.on_updated: Callable[[], None] | None = None  # called after each render
+        # (latex, display) -> True while the view has no drawing of that formula yet (asking
+        # for one): a block holding one stays in the open tail, so it is laid out once, with
+        # the formula's real size, instead of being laid out again (with all after it) later.
+        self.formula_pending: Callable[[str, bool], bool] | None = None
         if min_interval > 0:
             self._timer = QTimer(self._doc)  # dies with the document
             self._timer.setSingleShot(True)
@@ -339,7 +343,11 @@ class ReplyRenderer:
         tail = self._src[self._committed_src : upto]
         env: dict[str, Any] = {"references": dict(self._refs)}
         tokens = md.parser().parse(tail, env)
-        split, line = (len(tokens), None) if final else _commit_point(tail, tokens)
+        split, line = (
+            (len(tokens), None)
+            if final
+            else _commit_point(tail, tokens, self._formulas_limit(tokens, len(tail)))
+        )
         last = tokens[-1] if tokens else None
         if not final and last and last.type == "fence" and _fence_open(tail.split("\n"), last):
             last.meta[md.OPEN_FENCE] = True  # drawn without a table while it grows
@@ -362,6 +370,27 @@ class ReplyRenderer:
         self._final_done = final
         self.stats.last_seconds = time.perf_counter() - started
         self._count(len(tail))
+
+    def _formulas_limit(self, tokens: list[Token], tail_chars: int) -> int:
+        """The index of the first top-level block with a formula not drawn yet (the commit
+        stops before it), or len(tokens). A tail grown past HELD_TAIL_CHARS commits anyway."""
+        pending = self.formula_pending
+        if pending is None or tail_chars > HELD_TAIL_CHARS:
+            return len(tokens)
+        top = 0
+        for i, token in enumerate(tokens):
+            if token.level == 0 and token.nesting >= 0:
+                top = i
+            if token.type.startswith("math") and pending(
+                token.content, token.type != "math_inline"
+            ):
+                return top
+            for child in token.children or ():
+                if child.type.startswith("math") and pending(
+                    child.content, child.type == "math_inline_double"
+                ):
+                    return top
+        return len(tokens)
 
     def _note_refs(self, env: dict[str, Any], commit_line: int | None) -> None:
         refs: dict[str, Any] = env.get("references") or {}
@@ -463,10 +492,14 @@ def _line_offset(text: str, line: int) -> int:
 
 # top-level blocks that end by their own syntax, and how many tokens each spans
 _SELF_CLOSED = {"fence": 1, "hr": 1, "heading_open": 3}
+HELD_TAIL_CHARS = 6000  # the most a formula still being drawn holds open (an update's cost)
 
 
-def _commit_point(tail: str, tokens: list[Token]) -> tuple[int, int | None]:
-    """Where the tail can be cut: (index of the first token to keep open, its source line).
+def _commit_point(
+    tail: str, tokens: list[Token], limit: int | None = None
+) -> tuple[int, int | None]:
+    """Where the tail can be cut: (index of the first token to keep open, its source line),
+    at most `limit`.
 
     Blocks before a top-level block that starts on a complete line right after a blank line
     are final: nothing that follows can pull that line back into an earlier block (lazy
@@ -486,9 +519,16 @@ def _commit_point(tail: str, tokens: list[Token]) -> tuple[int, int | None]:
         start, end = token.map
         if start >= complete:
             break
+        if limit is not None and i > limit:
+            break
         if i > 0 and start > 0 and not lines[start - 1].strip(" \t"):
             best = (i, start)
         span = _SELF_CLOSED.get(token.type)
-        if span and end <= complete and not (token.type == "fence" and _fence_open(lines, token)):
+        if (
+            span
+            and end <= complete
+            and (limit is None or i + span <= limit)
+            and not (token.type == "fence" and _fence_open(lines, token))
+        ):
             best = (i + span, end)
     return best

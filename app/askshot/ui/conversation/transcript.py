@@ -10,9 +10,10 @@ user is at the end.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QMimeData, QPoint, QRectF, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QEvent, QMimeData, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -32,16 +33,17 @@ from PySide6.QtWidgets import QToolTip, QWidget
 
 from askshot.ui.conversation import markdown as md
 from askshot.ui.conversation.formulas import (
-    LAYOUT_SIZE,
     MATH_SCHEME,
     Formula,
+    Look,
     layouts,
     parse_url,
-    recolour,
+    url_for,
 )
 from askshot.ui.conversation.renderer import MAX_CHARS_PER_UPDATE, ReplyRenderer, insert_html
 
 MATH_BATCH_MS = 30  # formulas that arrive within this are swapped in with one pass
+MATH_SLICE_S = 0.012  # the most one turn of swapping formulas in may take
 
 UPDATE_INTERVAL = 0.03  # seconds: a view renders a streaming reply about 33 times a second
 
@@ -91,6 +93,7 @@ class TranscriptView(_QTextBrowser):
         self._follow = True
         self._math_waiting: dict[str, set[str]] = {}  # formula key -> image names shown as source
         self._math_arrived: set[str] = set()  # keys whose layout came, not yet swapped in
+        self._math_swap: set[str] = set()  # image names whose blocks are still to lay out
         self._math_timer: QTimer | None = None
         self.anchorClicked.connect(self._on_anchor)
         _warm_up_lexers()
@@ -125,6 +128,7 @@ class TranscriptView(_QTextBrowser):
             min_interval=min_interval,
             max_chars=max_chars,
         )
+        renderer.formula_pending = self._formula_pending
         self._renderers.append(renderer)
         return renderer
 
@@ -241,37 +245,40 @@ class TranscriptView(_QTextBrowser):
             return None
         formula, colour = found
         lays = layouts()
-        svg = lays.svg(formula)
-        if svg is None:  # being laid out: the source until it comes
-            key = url.path()
+        image = lays.image(formula, self._look(colour))
+        if isinstance(image, QImage):
+            return image
+        if image is False:  # being laid out: the source until it comes
             if not self._math_waiting:
                 lays.ready.connect(self._on_formula_ready, Qt.ConnectionType.UniqueConnection)
-            self._math_waiting.setdefault(key, set()).add(url.toString())
-        return self._draw_formula(formula, svg or "", colour)
+            self._math_waiting.setdefault(url.path(), set()).add(url.toString())
+        return self._formula_source(formula, colour)
 
-    def _draw_formula(self, formula: Formula, svg: str, colour: str) -> QImage:
-        """The formula at the view's font size and the screen's pixel ratio; its source as
-        text when there is no layout (yet, or ever)."""
-        dpr = max(1.0, self.devicePixelRatioF())
-        px = max(8, QFontInfo(self.font()).pixelSize())
-        if svg:
-            from PySide6.QtSvg import QSvgRenderer
-
-            renderer = QSvgRenderer(QByteArray(recolour(svg, colour).encode()))
-            if renderer.isValid():
-                scale = px * (1.25 if formula.display else 1.2) / LAYOUT_SIZE
-                size = renderer.defaultSize()
-                w, h = max(1, round(size.width() * scale)), max(1, round(size.height() * scale))
-                image = QImage(
-                    round(w * dpr), round(h * dpr), QImage.Format.Format_ARGB32_Premultiplied
+    def _formula_pending(self, latex: str, display: bool) -> bool:
+        """Whether this formula has no drawing in this view's look yet (asking for one)."""
+        colour = md.theme(self._dark).math_fg
+        image = layouts().image(Formula(latex, display), self._look(colour))
+        if isinstance(image, QImage):
+            # Drawn since its source was shown: in place now, as the open tail is rendered
+            # again, rather than swapped in (and laid out again) later.
+            url = url_for(latex, display, colour)
+            names = self._math_waiting.pop(QUrl(url).path(), set())
+            for name in names:
+                self.document().addResource(
+                    QTextDocument.ResourceType.ImageResource, QUrl(name), image
                 )
-                image.fill(0)
-                image.setDevicePixelRatio(dpr)
-                painter = QPainter(image)
-                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-                renderer.render(painter, QRectF(0, 0, w, h))
-                painter.end()
-                return image
+        return image is False
+
+    def _look(self, colour: str) -> Look:
+        return (
+            colour,
+            max(8, QFontInfo(self.font()).pixelSize()),
+            max(1.0, self.devicePixelRatioF()),
+        )
+
+    def _formula_source(self, formula: Formula, colour: str) -> QImage:
+        """The formula's source as text: until its drawing comes, and for good if it fails."""
+        dpr = max(1.0, self.devicePixelRatioF())
         text = ("$$%s$$" if formula.display else "$%s$") % formula.latex.strip()
         metrics = QFontMetrics(self.font())
         w, h = max(1, metrics.horizontalAdvance(text)), metrics.height()
@@ -286,7 +293,7 @@ class TranscriptView(_QTextBrowser):
         return image
 
     def _on_formula_ready(self, key: str) -> None:
-        if key in self._math_waiting:
+        if key in self._math_waiting or self._math_swap:
             self._math_arrived.add(key)
             if self._math_timer is None:
                 self._math_timer = QTimer(self)
@@ -297,34 +304,48 @@ class TranscriptView(_QTextBrowser):
                 self._math_timer.start()
 
     def _swap_in_formulas(self) -> None:
-        """Put the formulas that arrived in place of their source (one pass over the document
-        for all of them, so 200 formulas arriving do not mean 200 relayouts)."""
-        names: set[str] = set()
-        for key in self._math_arrived:
-            names |= self._math_waiting.pop(key, set())
-        self._math_arrived.clear()
+        """Put the formulas that arrived in place of their source, a block at a time within a
+        time slice (each changed block is laid out again, and a long answer has many): what is
+        left waits for the next turn of the event loop, so the view never stalls for long."""
         doc = self.document()
-        for name in names:
-            url = QUrl(name)
-            found = parse_url(url)
-            if found is not None:
+        for key in self._math_arrived:
+            for name in self._math_waiting.pop(key, set()):
+                url = QUrl(name)
+                found = parse_url(url)
+                if found is None:
+                    continue
                 formula, colour = found
-                svg = layouts().svg(formula) or ""
-                doc.addResource(
-                    QTextDocument.ResourceType.ImageResource,
-                    url,
-                    self._draw_formula(formula, svg, colour),
-                )
+                image = layouts().image(formula, self._look(colour))
+                if image is False:  # another look was asked for meanwhile: wait for it
+                    self._math_waiting.setdefault(url.path(), set()).add(name)
+                    continue
+                if image is None:  # it cannot be drawn: it stays its source
+                    continue
+                doc.addResource(QTextDocument.ResourceType.ImageResource, url, image)
+                self._math_swap.add(name)
+        self._math_arrived.clear()
+        started = time.perf_counter()
         block = doc.begin()
-        while block.isValid():
-            it = block.begin()
-            while not it.atEnd():
-                frag = it.fragment()
-                fmt = frag.charFormat()
-                if fmt.isImageFormat() and fmt.toImageFormat().name() in names:
-                    doc.markContentsDirty(frag.position(), frag.length())
-                it += 1
+        while block.isValid() and self._math_swap:
+            if "\ufffc" in block.text():  # an object: maybe an image of ours
+                it = block.begin()
+                hit = False
+                while not it.atEnd():
+                    fmt = it.fragment().charFormat()
+                    if fmt.isImageFormat():
+                        name = fmt.toImageFormat().name()
+                        if name in self._math_swap:
+                            self._math_swap.discard(name)
+                            hit = True
+                    it += 1
+                if hit:
+                    doc.markContentsDirty(block.position(), block.length())
+                    if time.perf_counter() - started > MATH_SLICE_S:
+                        if self._math_timer is not None:
+                            self._math_timer.start(0)
+                        return
             block = block.next()
+        self._math_swap.clear()  # the rest is no longer in the document (a re-rendered tail)
 
     def formula_at(self, pos: QPoint) -> Formula | None:
         """The formula drawn at this point of the viewport, if any."""
