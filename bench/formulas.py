@@ -93,6 +93,7 @@ def one_run(variant: str, chars: int, rate: float) -> dict[str, Any]:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     md.warm_up()
     import PySide6.QtSvg  # noqa: F401  (the window has it loaded already, for its icons)
+
     text = make_answer(chars, variant == "math")
     deltas = split_deltas(text)
     reply = paced_reply(deltas, rate)

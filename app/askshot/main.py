@@ -32,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
         from askshot.core.keys.child import main as read_key_main
 
         return read_key_main(args[1:])
+    if args and args[0] == "_math":  # internal: the window's formula layout (core.mathlayout)
+        from askshot.core.mathlayout import serve
+
+        return serve()
     if args and args[0] in HEADLESS:
         from askshot.cli import run
 

@@ -75,7 +75,9 @@ def image_of(view: TranscriptView, text: str) -> tuple[QUrl, QImage]:
 
 
 def settled(qtbot: QtBot, view: TranscriptView) -> None:
-    qtbot.waitUntil(lambda: not view._math_waiting and not view._math_arrived and not view._math_swap, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: not (view._math_waiting or view._math_arrived or view._math_swap), timeout=10_000
+    )
 
 
 def test_a_formula_is_drawn_not_its_source(qtbot: QtBot, view: TranscriptView) -> None:

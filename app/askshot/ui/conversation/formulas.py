@@ -1,41 +1,50 @@
 """Math in answers, drawn without a browser engine.
 
-A formula in an answer (`$…$`, `\\(…\\)`, `$$…$$`, `\\[…\\]`: core of the Markdown parser's
-math plugins) becomes an image in the conversation, `askshot-math:<key>?c=<colour>`, whose key
-names its LaTeX source here. The first time the view needs that image, the formula is laid out
-by ziamath on a worker thread — LaTeX to SVG in pure Python with its own math font (STIX Two),
-chosen over a browser engine (hundreds of MB, seconds to start) and over matplotlib's mathtext
-(a 40 MB dependency with a partial TeX grammar); ziamath is about 4 MB with its dependencies,
-imports in ~0.2 s and lays a formula out in ~20 ms, so it loads only with the first formula
-and never on the GUI thread. Until the layout arrives, and for good if it fails, the view shows
-the formula's source as text, so a broken formula stays readable and is never an error dialog.
+A formula in an answer (`$…$`, `\\(…\\)`, `$$…$$`, `\\[…\\]`: the Markdown parser's math
+plugins) becomes an image in the conversation, `askshot-math:<key>?c=<colour>`, whose key names
+its LaTeX source here. The first time the view needs that image, the formula is laid out by
+ziamath — LaTeX to SVG in pure Python with its own math font (STIX Two), chosen over a browser
+engine (hundreds of MB, seconds to start) and over matplotlib's mathtext (a 40 MB dependency with
+a partial TeX grammar); ziamath is about 4 MB with its dependencies, imports in ~0.2 s and lays
+a formula out in ~10-20 ms. It runs in a child process (core.mathlayout), started with the first
+formula: in a thread it would hold the GIL the GUI thread needs. Until the layout arrives, and
+for good if it fails, the view shows the formula's source as text, so a broken formula stays
+readable and is never an error dialog; a block whose formula is still being laid out stays in
+the reply's open tail (renderer.py), so it is laid out once, at its real size.
 
-The SVG (one per source, kept for the process) is drawn by QtSvg on the same worker thread at
+The SVG (one per source, kept for the process) is drawn by QtSvg on a thread of the window at
 the screen's device pixel ratio and in the palette's text colour, so formulas are crisp at any
 scale and follow light and dark; the GUI thread only puts the images in place. Copying keeps
-the LaTeX: the message's Copy copies its source, and each formula's context menu offers Copy
-LaTeX.
+the LaTeX: the message's Copy copies its source, a selection copies each formula as its LaTeX,
+and each formula's tooltip and context menu (Copy LaTeX) give it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import logging
+import os
 import queue
+import subprocess
+import sys
 import threading
-import warnings
+from pathlib import Path
 from typing import NamedTuple
 
 from PySide6.QtCore import QByteArray, QObject, QRectF, QUrl, Signal
 from PySide6.QtGui import QImage, QPainter
 
+from askshot.core import mathlayout
+from askshot.core.mathlayout import INK, LAYOUT_SIZE
+
 log = logging.getLogger("askshot.math")
 
 MATH_SCHEME = "askshot-math"
-LAYOUT_SIZE = 20.0  # px: the font size formulas are laid out at, then scaled to the view's
+LAYOUT_TIMEOUT_S = 10.0  # a formula the child takes longer over is shown as its source
 INLINE_SCALE = 1.2  # a formula's size to the text's (math glyphs run small beside text)
 DISPLAY_SCALE = 1.25
-_INK = "#010203"  # the colour formulas are laid out in, replaced by the palette's when drawn
 _FAILED = ""  # a layout that failed: the source is shown instead
 
 
@@ -91,6 +100,7 @@ class Layouts(QObject):
         self._pending: set[tuple[str, Look]] = set()
         self._queue: queue.SimpleQueue[tuple[str, Formula, Look]] = queue.SimpleQueue()
         self._worker: threading.Thread | None = None
+        self._child = Child()
 
     def image(self, formula: Formula, look: Look) -> QImage | bool | None:
         """The formula drawn in this look; None when it cannot be (show its source); False
@@ -111,10 +121,109 @@ class Layouts(QObject):
             key, formula, look = self._queue.get()
             svg = self._svg.get(key)
             if svg is None:
-                svg = self._svg[key] = lay_out(formula)
+                svg = self._svg[key] = self._child.lay_out(formula)
             self._images[key, look] = draw(svg, formula, look) if svg else None
             self._pending.discard((key, look))
             self.ready.emit(key)
+
+
+class Child:
+    """The `askshot _math` child process (core.mathlayout), started with the first formula and
+    again if it dies; a formula it takes longer than LAYOUT_TIMEOUT_S over is given up (the
+    child restarted) and stays as its source. Used from the Layouts thread only."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[str] | None = None
+        self._answers: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._failed_to_start = False
+
+    def lay_out(self, formula: Formula) -> str:
+        process = self._start()
+        if process is None or process.stdin is None:  # no child: here, slower for the window
+            return mathlayout.lay_out(formula.latex, formula.display)
+        key = key_for(formula.latex, formula.display)
+        request = {"id": key, "latex": formula.latex, "display": formula.display}
+        try:
+            process.stdin.write(json.dumps(request) + "\n")
+            process.stdin.flush()
+        except OSError:
+            self._stop()
+            return _FAILED
+        while True:
+            try:
+                line = self._answers.get(timeout=LAYOUT_TIMEOUT_S)
+            except queue.Empty:
+                log.warning(
+                    "a formula took over %.0f s to lay out: shown as its source", LAYOUT_TIMEOUT_S
+                )
+                self._stop()
+                return _FAILED
+            if line is None:  # the child is gone
+                self._stop()
+                return _FAILED
+            try:
+                answer = json.loads(line)
+            except ValueError:
+                continue
+            if answer.get("id") == key:
+                return str(answer.get("svg") or "")
+
+    def _start(self) -> subprocess.Popen[str] | None:
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        self._stop()  # a child that died: its pipes closed before a new one starts
+        if self._failed_to_start:
+            return None
+        program = (
+            [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "askshot"]
+        )
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+        here = str(Path(__file__).resolve().parents[3])  # the directory holding askshot/
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH", "")) if p)
+        try:
+            self._process = subprocess.Popen(
+                [*program, "_math"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                encoding="utf-8",
+                bufsize=1,
+                env=env,
+                creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),  # Windows: no console
+            )
+        except OSError as exc:
+            log.warning("the formula helper could not start (%s): formulas laid out here", exc)
+            self._failed_to_start = True
+            return None
+        self._answers = queue.SimpleQueue()
+        threading.Thread(
+            target=_read_lines,
+            args=(self._process, self._answers),
+            name="askshot-math-read",
+            daemon=True,
+        ).start()
+        return self._process
+
+    def _stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5)
+        if process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+
+
+def _read_lines(process: subprocess.Popen[str], answers: queue.SimpleQueue[str | None]) -> None:
+    assert process.stdout is not None
+    with process.stdout:
+        for line in process.stdout:
+            answers.put(line)
+    answers.put(None)
 
 
 def draw(svg: str, formula: Formula, look: Look) -> QImage | None:
@@ -138,26 +247,6 @@ def draw(svg: str, formula: Formula, look: Look) -> QImage | None:
     return image
 
 
-def lay_out(formula: Formula) -> str:
-    """The SVG of a formula (paths only, in _INK), or _FAILED. Imports ziamath on first use."""
-    try:
-        with warnings.catch_warnings():
-            # ziamath and ziafont open their fonts with importlib.resources.path (deprecated,
-            # and still working): not the user's concern.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            from ziamath.config import config
-            from ziamath.zmath import Math
-
-            config.svg2 = False  # xlink:href and inline paths, which QtSvg draws
-            math = Math.fromlatex(
-                formula.latex.strip(), size=LAYOUT_SIZE, color=_INK, inline=not formula.display
-            )
-            return str(math.svg())
-    except Exception as exc:  # ziamath raises many kinds on bad input: all mean "show the source"
-        log.info("formula not drawn (%s): %.80r", type(exc).__name__, formula.latex)
-        return _FAILED
-
-
 _layouts: Layouts | None = None
 
 
@@ -170,4 +259,4 @@ def layouts() -> Layouts:
 
 
 def recolour(svg: str, colour: str) -> str:
-    return svg.replace(_INK, colour)
+    return svg.replace(INK, colour)

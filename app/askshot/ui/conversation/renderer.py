@@ -492,7 +492,7 @@ def _line_offset(text: str, line: int) -> int:
 
 # top-level blocks that end by their own syntax, and how many tokens each spans
 _SELF_CLOSED = {"fence": 1, "hr": 1, "heading_open": 3}
-HELD_TAIL_CHARS = 6000  # the most a formula still being drawn holds open (an update's cost)
+HELD_TAIL_CHARS = 2500  # the most a formula still being drawn holds open (an update's cost)
 
 
 def _commit_point(

@@ -43,7 +43,7 @@ from askshot.ui.conversation.formulas import (
 from askshot.ui.conversation.renderer import MAX_CHARS_PER_UPDATE, ReplyRenderer, insert_html
 
 MATH_BATCH_MS = 30  # formulas that arrive within this are swapped in with one pass
-MATH_SLICE_S = 0.012  # the most one turn of swapping formulas in may take
+MATH_SLICE_S = 0.006  # the most one turn of swapping formulas in may take
 
 UPDATE_INTERVAL = 0.03  # seconds: a view renders a streaming reply about 33 times a second
 
