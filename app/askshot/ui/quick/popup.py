@@ -27,8 +27,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QAccessible,
-    QAccessibleAnnouncementEvent,
     QCloseEvent,
     QGuiApplication,
     QImage,
@@ -53,6 +51,7 @@ from askshot.core import providers
 from askshot.core.errors import AskshotError
 from askshot.ui.conversation.controller import ConversationController
 from askshot.ui.conversation.view import ConversationView
+from askshot.ui.qt.a11y import Announcer
 from askshot.ui.qt.activation import activation_token
 from askshot.ui.qt.threads import run_in_background
 
@@ -190,7 +189,6 @@ class AnswerPopup(QWidget):
         self.attachments: list[Attachment] = []
         self._pending_paint = False
         self._preparing = False
-        self._announced_thinking = False
         self._leaving = False  # hiding on purpose: the deactivation that follows is ours
 
         column = QVBoxLayout(self)
@@ -199,6 +197,7 @@ class AnswerPopup(QWidget):
         column.addWidget(self._build_header())
 
         self.view = ConversationView(self, dark=dark)
+        self._announcer = Announcer(self.view)
         self.view.setFrameShape(QFrame.Shape.NoFrame)
         self.view.setMinimumHeight(120)
         self.view.open_links = True
@@ -503,19 +502,16 @@ class AnswerPopup(QWidget):
         self.region_button.setEnabled(not busy)
         self.clipboard_button.setEnabled(not busy)
         if not busy:
-            self._announced_thinking = False
             replies = self.view.replies
             self.copy_button.setEnabled(bool(replies and replies[-1].text))
             if replies and replies[-1].text:
                 # What the popup shows (the end-to-end test reads this, never the text itself).
                 log.info("popup answer shown: %d characters", len(replies[-1].text))
-                self._announce(replies[-1].text)
+            self._announcer.finished(replies[-1].text if replies else "")
 
     def _on_status(self, text: str) -> None:
         self.status_label.setText(text)
-        if text and not self._announced_thinking:
-            self._announced_thinking = True
-            self._announce(self.tr("Thinking"), polite=True)
+        self._announcer.status(text, self.tr("Thinking"))
 
     def _on_cost(self, dollars: float) -> None:
         self.cost_label.setText(f"${dollars:.4f}" if dollars else "")
@@ -523,15 +519,6 @@ class AnswerPopup(QWidget):
     def _on_need_key(self, sentence: str) -> None:
         self.view.add_notice(sentence, error=True)
         self.keyNeeded.emit(sentence)
-
-    def _announce(self, text: str, *, polite: bool = False) -> None:
-        """Once, to screen readers (never token by token)."""
-        if not QAccessible.isActive():
-            return
-        event = QAccessibleAnnouncementEvent(self.view, text)
-        if polite:
-            event.setPoliteness(QAccessible.AnnouncementPoliteness.Polite)
-        QAccessible.updateAccessibility(event)
 
     def copy_answer(self) -> None:
         replies = self.view.replies

@@ -9,6 +9,7 @@ paint (`_build`), or at once when something needs them earlier.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -268,6 +269,14 @@ class MainWindow(QMainWindow):
         self._chat = chat
         chat.busyChanged.connect(self.composer.set_busy)
         chat.statusChanged.connect(self.status.setText)
+        # Screen readers: "Thinking" once, politely; the finished answer once, whole.
+        from askshot.ui.qt.a11y import Announcer
+
+        announcer = Announcer(view)
+        chat.statusChanged.connect(lambda text: announcer.status(text, self.tr("Thinking")))
+        chat.busyChanged.connect(
+            lambda busy: None if busy else announcer.finished(self._last_answer_text())
+        )
         chat.costChanged.connect(self._show_cost)
         chat.conversationChanged.connect(self._on_conversation_changed)
         chat.needKey.connect(self.show_first_run)
@@ -286,7 +295,32 @@ class MainWindow(QMainWindow):
         side.conversationDeleted.connect(self._on_deleted)
         side.failed.connect(lambda text: view.add_notice(text, error=True))
         self._show_history()
+        self._tab_order()
         drop_source_cache()  # what PySide's import hook read of the modules loaded just now
+
+    def _tab_order(self) -> None:
+        """Tab goes the way the eye does: the conversations (search, New chat, the list), the
+        header (Screenshot, Settings), the conversation, the presets, then the composer."""
+        if self._sidebar is None or self._view is None:
+            return
+        c = self.composer
+        chain = [
+            self._sidebar.search,
+            self._sidebar.new_button,
+            self._sidebar.list,
+            self.shot_button,
+            self.settings_button,
+            self._view,
+            *self.presets.buttons,
+            c.message_box,
+            c.attach_button,
+            c.model_box,
+            c.effort_box,
+            c.flex_button,
+            c.send_button,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def _open_store(self) -> Store:
         if self._store_fn is not None:
@@ -323,6 +357,10 @@ class MainWindow(QMainWindow):
 
             self._client = ChatClient(params=ParamMemory.in_cache(self.services.paths.cache))
         return self._client
+
+    def _last_answer_text(self) -> str:
+        replies = self._view.replies if self._view is not None else []
+        return replies[-1].text if replies else ""
 
     def _choice(self) -> tuple[str, Effort | None]:
         return self.composer.model(), self.composer.effort()
@@ -592,6 +630,7 @@ class MainWindow(QMainWindow):
         if self._catalog_watch is not None:
             self._catalog_watch.start()  # the endpoint may have changed
         self.presets.set_presets(settings.prompt_presets)
+        self._tab_order()
         app = QApplication.instance()
         if isinstance(app, QApplication):
             self._dark = apply_theme(app, settings.theme)  # None: the system's, followed
