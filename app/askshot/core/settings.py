@@ -30,9 +30,9 @@ if TYPE_CHECKING:  # the value types load after the first paint; settings are re
 FILENAME = "settings.json"
 VERSION = 1
 
-Theme = Literal["system", "light", "dark"]
+Theme = Literal["system", "light", "dark", "high-contrast"]
 SendKey = Literal["enter", "ctrl+enter"]
-THEMES: tuple[Theme, ...] = ("system", "light", "dark")
+THEMES: tuple[Theme, ...] = ("system", "light", "dark", "high-contrast")
 SEND_KEYS: tuple[SendKey, ...] = ("enter", "ctrl+enter")
 
 # The default global shortcut, per system, chosen knowingly (Qt's names: "Meta" is Super or the

@@ -57,6 +57,8 @@ class Theme:
     quote_fg: str
     link: str
     math_fg: str  # formulas: the body text's colour
+    muted: str  # the facts under an answer, notes, the links under a question
+    error: str  # a failure's sentence
 
 
 LIGHT = Theme(
@@ -70,6 +72,8 @@ LIGHT = Theme(
     quote_fg="#57606a",
     link="#0969da",
     math_fg="#1f2328",
+    muted="#656d76",
+    error="#c62828",
 )
 DARK = Theme(
     pygments_style="github-dark",
@@ -82,6 +86,8 @@ DARK = Theme(
     quote_fg="#9198a1",
     link="#4493f8",
     math_fg="#e6edf3",
+    muted="#9198a1",
+    error="#ff7b72",
 )
 
 

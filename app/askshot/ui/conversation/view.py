@@ -16,6 +16,7 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QWidget
 
 from askshot.core.history import StoredMessage
+from askshot.ui.conversation import markdown as md
 from askshot.ui.conversation.renderer import ReplyRenderer
 from askshot.ui.conversation.transcript import TranscriptView
 
@@ -68,6 +69,12 @@ class ConversationView(TranscriptView):
         self._all: list[StoredMessage] = []
         self.thumbnail: Callable[[str], tuple[bytes, str] | None] = lambda sha: None
 
+    @property
+    def _colours(self) -> md.Theme:
+        """The colours for the light or dark scheme (high contrast uses the dark one, checked
+        against black in the tests: WCAG AA)."""
+        return md.theme(self.dark)
+
     def _on_action(self, url: QUrl) -> None:
         if url.scheme() != ACTION_SCHEME:
             return
@@ -119,7 +126,7 @@ class ConversationView(TranscriptView):
             + (f"<p>{pics}</p>" if pics else "")
             + (f'<p dir="auto">{body}</p>' if body else "")
             + (
-                f'<p style="font-size:small; color:#888">{" · ".join(actions)}</p>'
+                f'<p style="font-size:small; color:{self._colours.muted}">{" · ".join(actions)}</p>'
                 if actions
                 else ""
             )
@@ -144,17 +151,18 @@ class ConversationView(TranscriptView):
         """The facts and actions under a finished (or failed) reply. A failure's kind (given
         live as `error_kind`, else the one saved with the reply) adds the action that fixes it."""
         tr = self.tr
+        muted = self._colours.muted
         blocks = []
         if m.status == "failed" and m.error:
             blocks.append(self.error_html(m.error, m.id, error_kind or m.error_kind))
         elif m.status in ("cancelled", "interrupted"):
             note = tr("Stopped.") if m.status == "cancelled" else (m.error or tr("Interrupted."))
             retry = _link("regenerate", m.id, tr("Retry"))
-            blocks.append(f'<p style="color:#888"><i>{html.escape(note)}</i> {retry}</p>')
+            blocks.append(f'<p style="color:{muted}"><i>{html.escape(note)}</i> {retry}</p>')
         # Stopped at the output limit: go on from there, into this same answer.
         go_on = _link("continue", m.id, tr("Continue")) if m.cut_off else ""
         if m.status == "done" and m.error:  # a note such as "cut off at the output limit"
-            blocks.append(f'<p style="color:#888"><i>{html.escape(m.error)}</i> {go_on}</p>')
+            blocks.append(f'<p style="color:{muted}"><i>{html.escape(m.error)}</i> {go_on}</p>')
         elif go_on:
             blocks.append(f"<p>{go_on}</p>")
         facts = usage_line(m, tr)
@@ -167,7 +175,7 @@ class ConversationView(TranscriptView):
         line = " · ".join(actions)
         if facts:
             line = f"{html.escape(facts)}<br>{line}"
-        blocks.append(f'<p style="font-size:small; color:#888">{line}</p>')
+        blocks.append(f'<p style="font-size:small; color:{muted}">{line}</p>')
         self.append_html("".join(blocks))
 
     def error_html(self, message: str, message_id: int, kind: str | None) -> str:
@@ -175,7 +183,8 @@ class ConversationView(TranscriptView):
         if kind in FIXES:
             action, label = FIXES[kind]
             links.append(_link(action, message_id, self.tr(label)))
-        return f'<p style="color:#d32f2f">⚠ {html.escape(message)}</p><p>{" · ".join(links)}</p>'
+        red = self._colours.error
+        return f'<p style="color:{red}">⚠ {html.escape(message)}</p><p>{" · ".join(links)}</p>'
 
     def _versions(self, m: StoredMessage) -> list[str]:
         if m.sibling_count <= 1:
@@ -191,5 +200,5 @@ class ConversationView(TranscriptView):
         return [" ".join(out)]
 
     def add_notice(self, text: str, *, error: bool = False) -> None:
-        colour = "#d32f2f" if error else "#888"
+        colour = self._colours.error if error else self._colours.muted
         self.append_html(f'<p style="color:{colour}"><i>{html.escape(text)}</i></p>')

@@ -233,6 +233,7 @@ class SettingsDialog(QDialog):
             "system": self.tr("System"),
             "light": self.tr("Light"),
             "dark": self.tr("Dark"),
+            "high-contrast": self.tr("High contrast"),
         }
         for theme in THEMES:
             self.theme_combo.addItem(theme_names[theme], theme)
