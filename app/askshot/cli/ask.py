@@ -28,7 +28,7 @@ from askshot.cli._common import (
     err,
 )
 from askshot.cli.history import open_history, resolve_conversation
-from askshot.core import budget, catalog, errors, estimate, providers
+from askshot.core import budget, catalog, errors, estimate, providers, structured
 from askshot.core.cancel import CancelToken
 from askshot.core.catalog import Lifecycle
 from askshot.core.endpoint import is_own_url, resolve_endpoint
@@ -36,6 +36,7 @@ from askshot.core.history import Store
 from askshot.core.llm.client import ChatClient
 from askshot.core.llm.params import ParamMemory
 from askshot.core.session import Ask, Exchange, Prepared, Question
+from askshot.core.tables import to_csv
 from askshot.core.types import Delta, Endpoint, Finished, Message, Retrying, Timeouts, Usage
 
 if TYPE_CHECKING:
@@ -93,6 +94,19 @@ def add_parser(sub: Any) -> None:
         help="continue a conversation (the latest without an ID)",
     )
     a.add_argument(
+        "--format",
+        choices=("text", "json", "csv"),
+        default="text",
+        help="text (streamed), or only validated data on stdout: json (with --schema) or csv "
+        "(a table)",
+    )
+    a.add_argument(
+        "--schema",
+        metavar="FILE",
+        help="with --format json: the JSON Schema the answer must match (sent as structured "
+        "output where the server supports it, checked here either way)",
+    )
+    a.add_argument(
         "--continue-answer",
         dest="continue_answer",
         nargs="?",
@@ -148,6 +162,7 @@ def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
         ]
         if clash:
             raise UsageError(f"--continue-answer cannot be combined with {clash[0]}")
+    schema = _schema(args)
     provider_id = args.provider or s.provider
     flex = s.flex if args.flex is None else args.flex
     if flex and not providers.offers_flex(provider_id):
@@ -162,13 +177,24 @@ def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
         max_output_tokens=args.max_tokens or s.max_output_tokens,
         keep_images=s.keep_screenshots,
         flex=flex,
+        response_format=None
+        if schema is None
+        else structured.response_format(schema, "table" if args.format == "csv" else "answer"),
     )
     info = providers.model(ask.model)
     if args.effort and info.reasoning and args.effort not in info.efforts:
         raise UsageError(f"--effort {args.effort}: {ask.model} takes {', '.join(info.efforts)}")
     question = None
     if not args.continue_answer:
-        question = Question(_read_prompt(args), _prepare_images(args.image, ask.model))
+        text = _read_prompt(args)
+        if schema is not None:  # said in words too, for a server without structured outputs
+            rule = (
+                structured.TABLE_INSTRUCTION
+                if args.format == "csv"
+                else structured.json_instruction(schema)
+            )
+            text = f"{text}\n\n{rule}" if text else rule
+        question = Question(text, _prepare_images(args.image, ask.model))
     endpoint = resolve_endpoint(
         provider_id,
         base_url_override=args.base_url,
@@ -186,18 +212,28 @@ def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
     notice = life.notice(date.today(), providers.provider(endpoint.provider_id).name)
     if notice:
         err(f"askshot: {notice}")
-    out = JsonOut(sys.stdout) if args.json else TextOut(sys.stdout)
+    out: TextOut | JsonOut | DataOut = (
+        DataOut(sys.stdout, args.format, schema)
+        if schema is not None
+        else JsonOut(sys.stdout)
+        if args.json
+        else TextOut(sys.stdout)
+    )
     # The client first: a broken TLS or proxy setting fails here, before anything is written.
     with ChatClient(params=ParamMemory.in_cache(ctx.paths.cache)) as client:
         if question is not None and args.no_history:  # not recorded, so not budgeted either
             exchange = Exchange.ask(None, limits.apply(ask, question, None), question)
-            return _stream(exchange, client, endpoint, timeouts, out, life)
+            return _finished(_stream(exchange, client, endpoint, timeouts, out, life), out)
         with open_history(ctx) as history:
             if question is None:
                 exchange = _continuation(history, ask, args.continue_answer, limits)
             else:
                 exchange = _begin(history, ask, question, args.continue_id, limits)
-            return _stream(exchange, client, endpoint, timeouts, out, life)
+            return _finished(_stream(exchange, client, endpoint, timeouts, out, life), out)
+
+
+def _finished(code: int, out: TextOut | JsonOut | DataOut) -> int:
+    return EXIT_FAILED if code == EXIT_OK and isinstance(out, DataOut) and out.failed else code
 
 
 def lifecycle_of(model: str, endpoint: Endpoint, ctx: Context) -> Lifecycle:
@@ -348,6 +384,75 @@ def _continuation(history: Store, ask: Ask, ref: str, limits: Limits) -> Exchang
     return Exchange.continue_answer(history, ask, answer)
 
 
+def _schema(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The schema --format asks for (the table's for csv, the file's for json), or None."""
+    if args.schema and args.format != "json":
+        raise UsageError("--schema goes with --format json")
+    if args.format == "text":
+        return None
+    if args.json:
+        raise UsageError("--format cannot be combined with --json")
+    if args.continue_answer:
+        raise UsageError("--format cannot be combined with --continue-answer")
+    if args.format == "csv":
+        return structured.TABLE_SCHEMA
+    if not args.schema:
+        raise UsageError("--format json needs --schema FILE: the JSON Schema of the answer")
+    try:
+        schema = json.loads(Path(args.schema).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read the schema {args.schema}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise UsageError(f"the schema {args.schema} is not valid JSON: {exc}") from None
+    problem = structured.schema_problem(schema)
+    if problem:
+        raise UsageError(f"{args.schema}: {problem}")
+    return dict(schema)
+
+
+class DataOut:
+    """--format json|csv: nothing while it streams; at the end, only the answer's data, checked
+    against the schema, or a sentence on stderr and exit 1 (the answer stays in the history)."""
+
+    def __init__(self, stream: IO[str], fmt: str, schema: dict[str, Any]) -> None:
+        self.stream = stream
+        self.fmt = fmt
+        self.schema = schema
+        self.parts: list[str] = []
+        self.failed = False
+
+    def delta(self, text: str) -> None:
+        self.parts.append(text)
+
+    def done(self, fin: Finished, usage: Usage | None, cost: float | None) -> None:
+        answer = "".join(self.parts)
+        if self.fmt == "csv":
+            rows = structured.table_rows(answer)
+            if not rows:
+                self._fail("the answer holds no table")
+                return
+            self.stream.write(to_csv(rows, line_end="\n"))
+        else:
+            try:
+                data = structured.parse_json(answer)
+            except ValueError:
+                self._fail("the answer is not JSON")
+                return
+            found = structured.problems(data, self.schema)
+            if found:
+                self._fail("the answer does not match the schema: " + "; ".join(found[:5]))
+                return
+            self.stream.write(json.dumps(data, ensure_ascii=False) + "\n")
+        self.stream.flush()
+
+    def _fail(self, why: str) -> None:
+        self.failed = True
+        err(f"askshot: {why}; nothing was written to stdout (the answer is in the history)")
+
+    def error(self, exc: errors.AskshotError, had_text: bool) -> None:
+        pass
+
+
 class TextOut:
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
@@ -440,7 +545,7 @@ def _stream(
     client: ChatClient,
     endpoint: Endpoint,
     timeouts: Timeouts,
-    out: TextOut | JsonOut,
+    out: TextOut | JsonOut | DataOut,
     life: Lifecycle,
 ) -> int:
     started = time.monotonic()

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from askshot.core import errors, providers
 from askshot.core.errors import HistoryError
@@ -69,6 +69,8 @@ class Ask:
     max_output_tokens: int | None = None
     keep_images: bool = True  # whether the question's images are kept in the history
     flex: bool = False  # flex processing: half price, slower (only where the provider offers it)
+    # structured outputs: the answer held to a JSON Schema (core.structured), where served
+    response_format: dict[str, Any] | None = None
 
     @property
     def sent_effort(self) -> Effort | None:
@@ -275,6 +277,7 @@ class Exchange:
             effort=a.sent_effort,
             max_output_tokens=a.max_output_tokens,
             service_tier="flex" if a.flex else None,
+            response_format=a.response_format,
         )
 
     # -- streaming -----------------------------------------------------------------------------

@@ -1,11 +1,13 @@
-"""Tables as data a spreadsheet takes: rows of cell text to CSV (RFC 4180, for files and for the
-clipboard) and TSV (what spreadsheets paste into cells). No Qt here."""
+"""Tables as data a spreadsheet takes: the cells of a Markdown table (markdown-it tokens), and
+rows of cell text to CSV (RFC 4180, for files and for the clipboard) and TSV (what spreadsheets
+paste into cells). No Qt here."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Sequence
+from typing import Any
 
 Rows = Sequence[Sequence[str]]
 
@@ -26,3 +28,42 @@ def to_tsv(rows: Rows) -> str:
         + "\n"
         for row in rows
     )
+
+
+def cells(tokens: Sequence[Any], idx: int) -> tuple[tuple[str, ...], ...]:
+    """The plain text of each cell of the table opened at tokens[idx], row by row (markup
+    dropped, code kept)."""
+    rows: list[tuple[str, ...]] = []
+    row: list[str] = []
+    for token in tokens[idx + 1 :]:
+        if token.type == "table_close":
+            break
+        if token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close":
+            rows.append(tuple(row))
+        elif token.type == "inline":
+            row.append(plain(token))
+    return tuple(rows)
+
+
+def plain(inline: Any) -> str:
+    """An inline token's text without its markup."""
+    parts: list[str] = []
+    for child in inline.children or ():
+        if child.type in ("text", "code_inline", "html_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts).strip()
+
+
+def first_markdown_table(text: str) -> list[list[str]] | None:
+    """The first GFM table in a text, row by row (the header first), or None."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    for n, token in enumerate(tokens):
+        if token.type == "table_open":
+            return [list(row) for row in cells(tokens, n)]
+    return None

@@ -8,7 +8,7 @@ modules on the path to that paint import these names for type checking only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 Role = Literal["system", "user", "assistant"]
@@ -71,6 +71,7 @@ class ChatRequest:
     effort: Effort | None = None
     max_output_tokens: int | None = None
     service_tier: str | None = None  # "flex": half price, slower (providers.offers_flex)
+    response_format: dict[str, Any] | None = None  # structured outputs (core.structured)
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,8 @@ def build_body(request: ChatRequest, provider_id: str = "openai") -> dict[str, A
         body["reasoning_effort"] = request.effort
     if request.service_tier is not None:
         body["service_tier"] = request.service_tier
+    if request.response_format is not None:
+        body["response_format"] = request.response_format
     return body
 
 

@@ -21,7 +21,13 @@ from typing import Any
 from askshot.core import errors
 from askshot.core.types import Endpoint
 
-OPTIONAL = ("reasoning_effort", "max_completion_tokens", "stream_options", "service_tier")
+OPTIONAL = (
+    "reasoning_effort",
+    "max_completion_tokens",
+    "stream_options",
+    "service_tier",
+    "response_format",  # no structured outputs: the question also says the shape in words
+)
 
 
 def rejected_param(exc: errors.AskshotError, body: dict[str, Any]) -> str | None:

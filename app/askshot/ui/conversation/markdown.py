@@ -33,6 +33,8 @@ from pygments.token import Token as PygToken
 from pygments.token import _TokenType
 from pygments.util import ClassNotFound
 
+from askshot.core.tables import cells
+
 COPY_SCHEME = "askshot-copy"
 OPEN_FENCE = "askshot-open"  # Token.meta key: a fence still streaming in (no closing line yet)
 SAFE_LINK_SCHEMES = ("http:", "https:", "mailto:")
@@ -351,7 +353,7 @@ class QtHtmlRenderer(RendererHTML):
     ) -> str:
         ctx = self._ctx(env)
         ctx.open_tables.append(ctx.first_code_block + len(ctx.code_blocks))
-        ctx.code_blocks.append(_table_cells(tokens, idx))
+        ctx.code_blocks.append(cells(tokens, idx))
         t = ctx.theme
         return (
             f'<table border="1" cellspacing="0" cellpadding="5" '
@@ -541,32 +543,6 @@ MATH_RULES = (
     "math_block_label",
     "math_block_eqno",
 )
-
-
-def _table_cells(tokens: Sequence[Token], idx: int) -> Table:
-    """The plain text of each cell of the table opened at idx (markup dropped, code kept)."""
-    rows: list[tuple[str, ...]] = []
-    row: list[str] = []
-    for token in tokens[idx + 1 :]:
-        if token.type == "table_close":
-            break
-        if token.type == "tr_open":
-            row = []
-        elif token.type == "tr_close":
-            rows.append(tuple(row))
-        elif token.type == "inline":
-            row.append(_plain(token))
-    return tuple(rows)
-
-
-def _plain(inline: Token) -> str:
-    parts: list[str] = []
-    for child in inline.children or ():
-        if child.type in ("text", "code_inline", "html_inline"):
-            parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-    return "".join(parts).strip()
 
 
 def _empty_before(tokens: Sequence[Token], idx: int) -> bool:
