@@ -60,10 +60,11 @@ def test_defaults() -> None:
         "Extract the text",
         "What is wrong here?",
         "Translate to English",
+        "Table → CSV",
     ]
     assert all(text for _, text in s.prompt_presets)
     Settings().prompt_presets.append(("x", "y"))
-    assert len(Settings().prompt_presets) == 4  # no shared mutable default
+    assert len(Settings().prompt_presets) == 5  # no shared mutable default
 
 
 def test_missing_file_gives_defaults_without_a_warning(paths: Paths) -> None:

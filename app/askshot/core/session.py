@@ -27,7 +27,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from askshot.core import errors, providers
+from askshot.core import errors, providers, structured
 from askshot.core.errors import HistoryError
 from askshot.core.history import NewImage, ReplySaver, Status, Store, StoredMessage
 from askshot.core.types import (
@@ -306,7 +306,8 @@ class Exchange:
                     self.usage = event
                 elif isinstance(event, Finished):
                     self.finish_reason = event.reason
-                    self._finish("done", event.note, None)
+                    note = self._as_table(event.note)
+                    self._finish("done", note, None)
                 yield event
         except errors.Cancelled as exc:
             self._finish("cancelled", exc.message, None)
@@ -326,6 +327,22 @@ class Exchange:
                 saver_thread.join()
             if self.history is not None:
                 self.history.release_thread()
+
+    def _as_table(self, note: str | None) -> str | None:
+        """A table asked for as data (structured.TABLE_PRESET) is kept as a Markdown table, which
+        the window shows with Copy CSV and Save CSV; an answer without one says so."""
+        rf = self.ask_with.response_format
+        if rf is None or rf.get("json_schema", {}).get("schema") != structured.TABLE_SCHEMA:
+            return note
+        with self._lock:
+            saver = self._saver
+            answer = saver.text if saver is not None else ""
+            table = structured.as_markdown_table(answer)
+            if table is not None and saver is not None:
+                saver.replace_text(table)
+        if table is None:
+            return " ".join(p for p in (note, "The answer did not come as a table.") if p)
+        return note
 
     def _append(self, text: str) -> None:
         with self._lock:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from askshot.core.errors import SetupError
 from askshot.core.paths import Paths, free_aside_name
 from askshot.core.providers import DEFAULT_MODEL, DEFAULT_PROVIDER, EFFORTS, PROVIDERS
+from askshot.core.structured import TABLE_PRESET
 
 if TYPE_CHECKING:  # the value types load after the first paint; settings are read before it
     from askshot.core.types import Effort
@@ -59,6 +60,7 @@ def default_presets() -> list[tuple[str, str]]:
         ("Extract the text", "Extract all text from this image, keeping its layout where useful."),
         ("What is wrong here?", "What is wrong here, and how do I fix it?"),
         ("Translate to English", "Translate the text in this image to English."),
+        TABLE_PRESET,  # sent as structured output: the table as data (core.structured)
     ]
 
 

@@ -28,6 +28,10 @@ TABLE_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 
+# The preset that asks for a table as data: in the window, the question with exactly this text
+# is sent with TABLE_SCHEMA, and the answer is kept as a Markdown table (Copy CSV, Save CSV).
+TABLE_PRESET = ("Table → CSV", "Extract the table in this image.")
+
 TABLE_INSTRUCTION = (
     "Give the table only: its column names and its rows, every cell as text, in reading order."
 )
@@ -166,3 +170,16 @@ def table_rows(text: str) -> list[list[str]] | None:
     if isinstance(data, dict) and not problems(data, TABLE_SCHEMA):
         return [list(data["columns"]), *(list(r) for r in data["rows"])]
     return first_markdown_table(text)
+
+
+def is_table_question(text: str) -> bool:
+    return text.strip() == TABLE_PRESET[1]
+
+
+def as_markdown_table(answer: str) -> str | None:
+    """A table answer (TABLE_SCHEMA's JSON, or Markdown) as a Markdown table; None when the
+    answer holds no table."""
+    from askshot.core.tables import to_markdown
+
+    rows = table_rows(answer)
+    return to_markdown(rows) if rows else None

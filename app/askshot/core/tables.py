@@ -67,3 +67,16 @@ def first_markdown_table(text: str) -> list[list[str]] | None:
         if token.type == "table_open":
             return [list(row) for row in cells(tokens, n)]
     return None
+
+
+def to_markdown(rows: Rows) -> str:
+    """A GFM table: the first row is the header; pipes and line breaks in cells escaped."""
+
+    def cell(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip()
+
+    width = max(len(r) for r in rows)
+    padded = [[*(cell(c) for c in r), *([""] * (width - len(r)))] for r in rows]
+    lines = ["| " + " | ".join(padded[0]) + " |", "|" + "---|" * width]
+    lines += ["| " + " | ".join(r) + " |" for r in padded[1:]]
+    return "\n".join(lines) + "\n"

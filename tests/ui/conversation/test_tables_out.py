@@ -9,6 +9,7 @@ import io
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -16,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from askshot.ui.shell.main_window import MainWindow
 from tests.helpers import fakeserver as fs
 from tests.ui.shell.test_continue import window  # noqa: F401 (the window fixture)
-from tests.ui.shell.test_main_window import click_link, idle, send
+from tests.ui.shell.test_main_window import click_link, idle, send, stored
 
 ANSWER = (
     "Here is the receipt:\n\n"
@@ -65,3 +66,51 @@ def test_save_csv_writes_the_file_or_says_why_not(
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(missing), ""))
     click_link(qtbot, answered, "Save CSV…")
     assert warned == [f"The table could not be saved to {missing}: No such file or directory."]
+
+
+def test_the_table_preset_asks_for_data_and_keeps_a_table(
+    qtbot: QtBot,
+    window: MainWindow,  # noqa: F811
+    server: fs.FakeServer,
+) -> None:
+    """ "Table → CSV": sent with the table schema as structured output; the JSON answer is kept
+    and shown as a table, whose Copy CSV gives the cells."""
+    from askshot.core import structured
+
+    data = '{"columns": ["Item", "Price"], "rows": [["Tea", "$3"], ["Cake, lemon", "$4"]]}'
+    server.enqueue(fs.text_reply([data[i : i + 9] for i in range(0, len(data), 9)]))
+    button = next(b for b in window.presets.buttons if b.text() == "Table → CSV")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    idle(qtbot, window)
+    body = server.chat_requests[0].json
+    assert body["response_format"]["json_schema"]["schema"] == structured.TABLE_SCHEMA
+    assert body["messages"][0]["role"] == "system"
+    assert body["messages"][0]["content"].endswith(structured.TABLE_INSTRUCTION)
+    assert body["messages"][-1]["content"] == structured.TABLE_PRESET[1]
+    text = window.view.toPlainText()
+    assert '"columns"' not in text  # a table, not its JSON
+    click_link(qtbot, window, "Copy CSV")
+    assert QGuiApplication.clipboard().text() == 'Item,Price\nTea,$3\n"Cake, lemon",$4\n'
+    answer = [m for m in stored(window) if m.role == "assistant"][-1]
+    assert answer.text.startswith("| Item | Price |")
+
+
+def test_the_table_preset_with_a_server_without_structured_outputs(
+    qtbot: QtBot,
+    window: MainWindow,  # noqa: F811
+    server: fs.FakeServer,
+) -> None:
+    server.enqueue(
+        fs.error_reply(
+            400,
+            "Unrecognized request argument supplied: response_format",
+            code="unsupported_parameter",
+        ),
+        fs.text_reply(["| A | B |\n|---|---|\n| 1 | 2 |\n"]),
+    )
+    button = next(b for b in window.presets.buttons if b.text() == "Table → CSV")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    idle(qtbot, window)
+    assert "response_format" not in server.chat_requests[1].json
+    click_link(qtbot, window, "Copy CSV")
+    assert QGuiApplication.clipboard().text() == "A,B\n1,2\n"

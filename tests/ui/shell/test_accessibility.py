@@ -26,6 +26,7 @@ EXPECTED = [
     "Send: Extract the text",
     "Send: What is wrong here?",
     "Send: Translate to English",
+    "Send: Table → CSV",
     "Message",
     "Attach images",
     "Model",

@@ -60,6 +60,11 @@ class ReplySaver:
             self._parts = ["".join(self._parts)]
         return self._parts[0] if self._parts else ""
 
+    def replace_text(self, text: str) -> None:
+        """The whole answer becomes `text` (saved with the next flush or finish)."""
+        self._parts = [text]
+        self._dirty = True
+
     def append(self, delta: str) -> bool:
         """Add a piece of the answer; returns True when this call saved."""
         self._parts.append(delta)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
-from askshot.core import budget, errors, providers
+from askshot.core import budget, errors, providers, structured
 from askshot.core.errors import HistoryError
 from askshot.core.estimate import estimate_question
 from askshot.core.history import Store, StoredMessage
@@ -181,6 +181,12 @@ class ConversationController(QObject):
             self.view.add_notice(exc.message, error=True)
             return False
         ask = self._ask(model, effort)
+        if structured.is_table_question(text):  # the "Table → CSV" preset: the table as data
+            ask = dataclasses.replace(
+                ask,
+                response_format=structured.response_format(structured.TABLE_SCHEMA, "table"),
+                system_prompt=f"{ask.system_prompt}\n\n{structured.TABLE_INSTRUCTION}".strip(),
+            )
         if not self._budget_allows(ask, text, images):
             return False
         parent = self.leaf_id
@@ -455,6 +461,10 @@ class ConversationController(QObject):
             )
         elif exchange.reply_id is not None and self.conversation_id is not None:
             try:
+                if exchange.ask_with.response_format is not None and outcome.status == "done":
+                    self._reload(exchange.reply_id)  # the answer as it was kept (a table)
+                    self.costChanged.emit(self.store.conversation_cost(self.conversation_id))
+                    return
                 self.view.end_reply(self._with_versions(exchange.reply_id), outcome.error_kind)
                 self.costChanged.emit(self.store.conversation_cost(self.conversation_id))
                 return
