@@ -35,6 +35,15 @@ find "$PKG/usr/lib/askshot" -type d -exec chmod 0755 {} +
 chmod 0755 "$PKG/usr/lib/askshot/askshot"
 ln -s ../lib/askshot/askshot "$PKG/usr/bin/askshot"
 
+# ziafont (formulas) carries DejaVu Sans for text inside formulas: the distribution's copy
+# instead, through a relative link and a dependency (lintian: duplicate-font-file).
+DEJAVU=usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+find "$PKG/usr/lib/askshot" -type f -name DejaVuSans.ttf -print0 |
+  while IFS= read -r -d '' font; do
+    rm "$font"
+    ln -s "$(realpath -m --relative-to="$(dirname "$font")" "$PKG/$DEJAVU")" "$font"
+  done
+
 # The desktop: entry, metainfo, icons (the same files `askshot desktop install` writes for pip).
 install -Dm644 "resources/$APP_ID.desktop" "$PKG/usr/share/applications/$APP_ID.desktop"
 install -Dm644 "resources/$APP_ID.metainfo.xml" "$PKG/usr/share/metainfo/$APP_ID.metainfo.xml"
@@ -70,6 +79,7 @@ libdirs=$(find "$PKG/usr/lib/askshot" -type f -name '*.so*' -printf '-l%h\n' | s
 DEPENDS=$(cd "$WORK/shlibs" && dpkg-shlibdeps -O --ignore-missing-info $libdirs \
   "${elves[@]/#/-e}" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
 [ -n "$DEPENDS" ] || { echo "dpkg-shlibdeps found no dependencies" >&2; exit 1; }
+DEPENDS="$DEPENDS, fonts-dejavu-core"  # the font the formulas' text uses (above)
 
 SIZE=$(du -sk --apparent-size "$PKG" | cut -f1)
 install -d "$PKG/DEBIAN"
