@@ -230,22 +230,36 @@ class ConversationController(QObject):
         ask = self._ask(*self._choice(), standard=standard)
         if not self._budget_allows(ask, "", ()):
             return
-        try:
+        conversation_id = self.conversation_id
+
+        def prepare() -> Exchange | None:
             m = self.store.message(message_id)
             question_id = m.parent_id if m.role == "assistant" else m.id
             if question_id is None:
-                return
+                return None
+            exchange = Exchange.regenerate(self.store, ask, conversation_id, question_id)
+            self._reload(question_id)
+            return exchange
+
+        self._start_prepared(prepare)
+
+    def _start_prepared(self, prepare: Callable[[], Exchange | None]) -> bool:
+        """Start the exchange `prepare` makes (None: nothing to do); a missing key, a broken
+        setting or a failing history is said instead. True when it started."""
+        try:
             endpoint = self.services.endpoint()
             client = self._client()
-            exchange = Exchange.regenerate(self.store, ask, self.conversation_id, question_id)
-            self._reload(question_id)
+            exchange = prepare()
         except errors.CredentialError as exc:
             self.needKey.emit(exc.message)
-            return
+            return False
         except (HistoryError, errors.SetupError) as exc:
             self.view.add_notice(exc.message, error=True)
-            return
+            return False
+        if exchange is None:
+            return False
         self._start(exchange, client, endpoint)
+        return True
 
     def continue_answer(self, message_id: int) -> None:
         """Go on with an answer cut off at the output limit: the rest streams into the same
@@ -254,30 +268,27 @@ class ConversationController(QObject):
             return
         if not self._key_gate(lambda: self.continue_answer(message_id)):
             return
-        try:
+        so_far = ""
+
+        def prepare() -> Exchange | None:
+            nonlocal so_far
             answer = self.store.message(message_id)
             if not answer.cut_off or answer.parent_id is None:
-                return
-            endpoint = self.services.endpoint()
-            client = self._client()
+                return None
             conversation = self.store.conversation(answer.conversation_id)
             ask = dataclasses.replace(
                 self._ask(answer.model or self._choice()[0], answer.effort),
                 system_prompt=conversation.system_prompt or "",
             )
             if not self._budget_allows(ask, "", ()):
-                return
+                return None
             exchange = Exchange.continue_answer(self.store, ask, answer)
             self._reload(answer.parent_id)
-        except errors.CredentialError as exc:
-            self.needKey.emit(exc.message)
-            return
-        except (HistoryError, errors.SetupError) as exc:
-            self.view.add_notice(exc.message, error=True)
-            return
-        self._start(exchange, client, endpoint)
-        if self._renderer is not None:
-            self._renderer.append(answer.text)  # the answer so far; the rest follows
+            so_far = answer.text
+            return exchange
+
+        if self._start_prepared(prepare) and self._renderer is not None:
+            self._renderer.append(so_far)  # the answer so far; the rest follows
 
     def _start(self, exchange: Exchange, client: ChatClient, endpoint: Endpoint) -> None:
         self.leaf_id = exchange.reply_id

@@ -29,12 +29,7 @@ def dark_palette() -> QPalette:
         role.ToolTipText: "#e8eaed",
         role.PlaceholderText: "#9aa0a6",
     }
-    pal = QPalette()
-    for which, colour in colours.items():
-        pal.setColor(which, QColor(colour))
-    for disabled in (role.Text, role.ButtonText, role.WindowText):
-        pal.setColor(QPalette.ColorGroup.Disabled, disabled, QColor(_DISABLED_DARK_TEXT))
-    return pal
+    return _palette(colours, _DISABLED_DARK_TEXT)
 
 
 def high_contrast_palette() -> QPalette:
@@ -60,11 +55,16 @@ def high_contrast_palette() -> QPalette:
         role.Dark: "#ffffff",
         role.Light: "#ffffff",
     }
+    return _palette(colours, "#a8a8a8")
+
+
+def _palette(colours: dict[QPalette.ColorRole, str], disabled_text: str) -> QPalette:
     pal = QPalette()
     for which, colour in colours.items():
         pal.setColor(which, QColor(colour))
+    role = QPalette.ColorRole
     for disabled in (role.Text, role.ButtonText, role.WindowText):
-        pal.setColor(QPalette.ColorGroup.Disabled, disabled, QColor("#a8a8a8"))
+        pal.setColor(QPalette.ColorGroup.Disabled, disabled, QColor(disabled_text))
     return pal
 
 
