@@ -82,7 +82,7 @@ def click_link(qtbot, w: MainWindow, label: str, nth: int = -1) -> None:
     w.view.ensureCursorVisible()
     rect = w.view.cursorRect(cursor)
     qtbot.mouseClick(
-        w.view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.x(), rect.center().y())
+        w.view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.x() + 2, rect.center().y())
     )
 
 

@@ -60,6 +60,7 @@ class Theme:
     link: str
     math_fg: str  # formulas: the body text's colour
     muted: str  # the facts under an answer, notes, the links under a question
+    band: str  # the background of the user's questions
     error: str  # a failure's sentence
 
 
@@ -75,6 +76,7 @@ LIGHT = Theme(
     link="#0969da",
     math_fg="#1f2328",
     muted="#656d76",
+    band="#f1f3f5",
     error="#c62828",
 )
 DARK = Theme(
@@ -89,6 +91,7 @@ DARK = Theme(
     link="#4493f8",
     math_fg="#e6edf3",
     muted="#9198a1",
+    band="#262a31",
     error="#ff7b72",
 )
 
@@ -313,7 +316,8 @@ class QtHtmlRenderer(RendererHTML):
             f'<table width="100%" cellspacing="0" cellpadding="6" border="0" '
             f'bgcolor="{t.code_bg}" style="margin-top:4px; margin-bottom:8px">'
             f'<tr><td><span style="color:{t.code_header_fg}; font-size:small">{name}</span></td>'
-            f'<td align="right"><a href="{href}" style="color:{t.link}; font-size:small">'
+            f'<td align="right"><a href="{href}" '
+            f'style="color:{t.link}; font-size:small; text-decoration:none">'
             f"{_esc(ctx.labels.copy)}</a></td></tr>"
             f'<tr><td colspan="2"><pre style="margin:0; white-space:pre-wrap; '
             f'color:{t.code_fg}">{body}</pre></td></tr></table>\n'
@@ -374,7 +378,7 @@ class QtHtmlRenderer(RendererHTML):
         }
         links = " · ".join(
             f'<a href="{_attr(copy_href(n, ctx.copy_prefix))}.{fmt}" '
-            f'style="color:{ctx.theme.link}">{_esc(labels[fmt])}</a>'
+            f'style="color:{ctx.theme.link}; text-decoration:none">{_esc(labels[fmt])}</a>'
             for fmt in TABLE_FORMATS
         )
         return f'</table>\n<p style="font-size:small; margin-top:0">{links}</p>\n'

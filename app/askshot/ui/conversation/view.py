@@ -40,7 +40,8 @@ def action_href(action: str, message_id: int, arg: str = "") -> str:
 
 
 def _link(action: str, message_id: int, label: str, arg: str = "") -> str:
-    return f'<a href="{action_href(action, message_id, arg)}">{html.escape(label)}</a>'
+    href = action_href(action, message_id, arg)
+    return f'<a href="{href}" style="text-decoration:none">{html.escape(label)}</a>'
 
 
 def usage_line(m: StoredMessage, tr: Callable[[str], str]) -> str:
@@ -121,12 +122,19 @@ class ConversationView(TranscriptView):
         """A question as the user sees it: `pics` (HTML images) above the text, `actions`
         (links) under it. Also a question shown before it is saved (no actions yet)."""
         body = html.escape(text).replace("\n", "<br>") if text else ""
+        c = self._colours
+        # The question in a quiet band of its own, its actions small and right under it.
         self.append_html(
-            f'<p style="margin-top:14px"><b>{html.escape(self.tr("You"))}</b></p>'
+            f'<table width="100%" cellspacing="0" cellpadding="10" bgcolor="{c.band}" '
+            f'style="margin-top:16px; margin-bottom:0">'
+            f'<tr><td><p style="font-size:small; color:{c.muted}; margin:0">'
+            f"{html.escape(self.tr('You'))}</p>"
             + (f"<p>{pics}</p>" if pics else "")
-            + (f'<p dir="auto">{body}</p>' if body else "")
+            + (f'<p dir="auto" style="margin-top:4px; margin-bottom:0">{body}</p>' if body else "")
+            + "</td></tr></table>"
             + (
-                f'<p style="font-size:small; color:{self._colours.muted}">{" · ".join(actions)}</p>'
+                f'<p align="right" style="font-size:small; color:{c.muted}; margin-top:2px">'
+                f"{'&nbsp;&nbsp;'.join(actions)}</p>"
                 if actions
                 else ""
             )
@@ -144,7 +152,10 @@ class ConversationView(TranscriptView):
         if not header and m is not None and m.model:
             header = m.model + (f" · {m.effort}" if m.effort else "")
         label = header or self.tr("Answer")
-        self.append_html(f'<p style="margin-top:14px"><b>{html.escape(label or "")}</b></p>')
+        muted = self._colours.muted
+        self.append_html(
+            f'<p style="margin-top:14px; font-size:small; color:{muted}">{html.escape(label)}</p>'
+        )
         return self.add_reply()
 
     def end_reply(self, m: StoredMessage, error_kind: str | None = None) -> None:
@@ -172,7 +183,7 @@ class ConversationView(TranscriptView):
             _link("delete", m.id, tr("Delete")),
             *self._versions(m),
         ]
-        line = " · ".join(actions)
+        line = "&nbsp;&nbsp;".join(actions)
         if facts:
             line = f"{html.escape(facts)}<br>{line}"
         blocks.append(f'<p style="font-size:small; color:{muted}">{line}</p>')
