@@ -106,3 +106,28 @@ def test_a_schema_that_is_not_an_object_is_refused(server: fs.FakeServer, tmp_pa
     bad.write_text('{"type": "array"}')
     r = askshot("ask", "--format", "json", "--schema", str(bad), "q", env=cli_env(server))
     assert r.returncode == 2 and "must describe an object" in r.stderr
+
+
+def test_a_schema_the_server_calls_invalid_is_said_and_not_dropped(
+    server: fs.FakeServer, tmp_path: Path
+) -> None:
+    """OpenAI's strict mode turns down a schema without additionalProperties: that is the
+    user's to fix, not a server without structured outputs (nothing retried or remembered)."""
+    loose = tmp_path / "loose.json"
+    loose.write_text('{"type": "object", "properties": {"a": {"type": "string"}}}')
+    server.enqueue(
+        fs.error_reply(
+            400,
+            "Invalid schema for response_format 'answer': In context=(), "
+            "'additionalProperties' is required to be supplied and to be false.",
+            code="invalid_json_schema",
+        ),
+        fs.text_reply(['{"a": "x"}']),
+    )
+    env = cli_env(server)
+    r = askshot("ask", "--format", "json", "--schema", str(loose), "q", env=env)
+    assert r.returncode == 1
+    assert "Invalid schema for response_format" in r.stderr
+    assert len(server.chat_requests) == 1
+    r = askshot("ask", "--format", "json", "--schema", str(loose), "q", env=env)
+    assert "response_format" in server.chat_requests[1].json  # not remembered as unsupported

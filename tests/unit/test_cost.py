@@ -186,3 +186,8 @@ def test_the_effort_sent_is_one_the_model_takes() -> None:
     assert providers.effort_for("gpt-4o-mini", "high") is None  # does not reason
     body = build_body(request(model="gpt-6-luna", effort="max"))
     assert body["reasoning_effort"] == "max"
+
+
+def test_no_effort_asked_is_none_sent_and_dated_new_models_have_prices() -> None:
+    assert providers.effort_for("o4-mini", None) is None
+    assert providers.model("gpt-6.1-terra-2026-05-01").price == Price(1.00, 0.10, 5.00)

@@ -87,3 +87,15 @@ def test_what_a_schema_must_be() -> None:
     wrapped = structured.response_format(PERSON)
     assert wrapped["type"] == "json_schema"
     assert wrapped["json_schema"] == {"name": "answer", "strict": True, "schema": PERSON}
+
+
+def test_edges_a_checker_gets_wrong() -> None:
+    assert structured.problems(True, {"enum": [1]})  # true is not 1
+    assert not structured.problems(1, {"enum": [1]})
+    assert structured.problems(False, {"const": 0})
+    with pytest.raises(ValueError):
+        structured.parse_json('{"x": NaN}')
+    bad_pattern = structured.problems("x", {"type": "string", "pattern": "("})
+    assert bad_pattern == ["/: the schema's pattern is not a regular expression"]
+    loop = {"$ref": "#/$defs/a", "$defs": {"a": {"$ref": "#/$defs/a"}}}
+    assert "a $ref loop?" in structured.problems(1, loop)[0]

@@ -290,7 +290,7 @@ class Limits:
 
 
 def _input_cost(ask: Ask, messages: Sequence[Message]) -> float | None:
-    """Dollars to read these messages (images billed), at the tier asked for; None when the
+    """Dollars to read these messages (images billed), at the normal price; None when the
     model's price is unknown."""
     price = providers.model(ask.model).price
     if price is None:
@@ -307,7 +307,8 @@ def _input_cost(ask: Ask, messages: Sequence[Message]) -> float | None:
         )
         for m in messages
     )
-    return tokens * price.input * providers.tier_factor("flex" if ask.flex else None) / 1e6
+    # At the normal price even with flex: a server may serve (and bill) it normally.
+    return tokens * price.input / 1e6
 
 
 def _capped(ask: Ask, reading: float | None, max_cost: float) -> Ask:
@@ -319,7 +320,7 @@ def _capped(ask: Ask, reading: float | None, max_cost: float) -> Ask:
             "`askshot models --refresh` reads the provider's prices where it lists them"
         )
     left = max_cost - reading
-    per_token = price.output * providers.tier_factor("flex" if ask.flex else None) / 1e6
+    per_token = price.output / 1e6  # the normal price: flex is not promised (see above)
     room = int(left / per_token) if left > 0 else 0
     if room < MIN_ANSWER_TOKENS:
         raise UsageError(

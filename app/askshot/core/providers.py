@@ -226,7 +226,7 @@ def model(model_id: str) -> Model:
         vision=True,
         context_window=128_000,
         max_output=16_384,
-        price=learned or PRICES.get(bare),
+        price=learned or PRICES.get(bare) or PRICES.get(_DATE_SUFFIX.sub("", bare)),
         image_rule=fam.image_rule if fam else "tile",
         known=False,
         efforts=fam.efforts if fam else O_SERIES_EFFORTS,
@@ -251,7 +251,7 @@ def effort_for(model_id: str, wanted: Effort | None) -> Effort | None:
     """The effort to send: None for a model that does not reason; the wanted one where the
     model takes it, else "medium", else the middle of what it takes."""
     info = model(model_id)
-    if not info.reasoning:
+    if not info.reasoning or wanted is None:  # None: let the server choose
         return None
     if wanted in info.efforts:
         return wanted

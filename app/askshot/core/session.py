@@ -71,6 +71,12 @@ class Ask:
     flex: bool = False  # flex processing: half price, slower (only where the provider offers it)
     # structured outputs: the answer held to a JSON Schema (core.structured), where served
     response_format: dict[str, Any] | None = None
+    instruction: str = ""  # sent after the system prompt for this question only, never stored
+
+    @property
+    def sent_system(self) -> str:
+        """The system message this request carries: the prompt and this question's rule."""
+        return "\n\n".join(p for p in (self.system_prompt, self.instruction) if p)
 
     @property
     def sent_effort(self) -> Effort | None:
@@ -258,14 +264,14 @@ class Exchange:
             messages, dropped = self.history.build_context(
                 self.conversation_id,
                 self.parent_id,
-                a.system_prompt,
+                a.sent_system,
                 a.model,
                 new,
                 [i.tokens for i in self.question.images] if self.question is not None else None,
             )
         else:
             assert new is not None, "a regenerated answer needs its history"
-            messages = ((Message("system", a.system_prompt),) if a.system_prompt else ()) + (new,)
+            messages = ((Message("system", a.sent_system),) if a.sent_system else ()) + (new,)
             dropped = 0
         return self._chat_request(messages), dropped
 

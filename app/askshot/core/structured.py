@@ -57,6 +57,8 @@ def schema_problem(schema: Any) -> str | None:
     return None
 
 
+MAX_DEPTH = 64
+
 _TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),
     "array": (list,),
@@ -69,30 +71,36 @@ _TYPES: dict[str, tuple[type, ...]] = {
 
 
 def problems(
-    value: Any, schema: Mapping[str, Any], root: Mapping[str, Any] | None = None, path: str = ""
+    value: Any,
+    schema: Mapping[str, Any],
+    root: Mapping[str, Any] | None = None,
+    path: str = "",
+    depth: int = 0,
 ) -> list[str]:
     """Where `value` breaks `schema`: sentences with a JSON pointer each; [] when it fits."""
     root = schema if root is None else root
     where = path or "/"
+    if depth > MAX_DEPTH:
+        return [f"{where}: nested deeper than {MAX_DEPTH} levels (a $ref loop?)"]
     ref = schema.get("$ref")
     if isinstance(ref, str):
         target = _resolve(root, ref)
         if target is None:
             return [f"{where}: the schema's $ref {ref} names nothing"]
-        return problems(value, target, root, path)
+        return problems(value, target, root, path, depth + 1)
     out: list[str] = []
     kinds = schema.get("type")
     if kinds is not None:
         allowed = [kinds] if isinstance(kinds, str) else list(kinds)
         if not any(_is(value, k) for k in allowed):
             return [f"{where}: expected {' or '.join(allowed)}, got {_kind(value)}"]
-    if "enum" in schema and value not in schema["enum"]:
+    if "enum" in schema and not any(_same(value, v) for v in schema["enum"]):
         out.append(f"{where}: {json.dumps(value)[:60]} is not one of {schema['enum']}")
-    if "const" in schema and value != schema["const"]:
+    if "const" in schema and not _same(value, schema["const"]):
         out.append(f"{where}: expected {json.dumps(schema['const'])}")
     if "anyOf" in schema:
         options = schema["anyOf"]
-        if not any(not problems(value, option, root, path) for option in options):
+        if not any(not problems(value, option, root, path, depth + 1) for option in options):
             out.append(f"{where}: matches none of the {len(options)} allowed shapes")
     if isinstance(value, dict):
         props: Mapping[str, Any] = schema.get("properties", {})
@@ -101,11 +109,13 @@ def problems(
                 out.append(f"{where}: missing {name!r}")
         for name, item in value.items():
             if name in props:
-                out += problems(item, props[name], root, f"{path}/{name}")
+                out += problems(item, props[name], root, f"{path}/{name}", depth + 1)
             elif schema.get("additionalProperties") is False:
                 out.append(f"{where}: unexpected {name!r}")
             elif isinstance(schema.get("additionalProperties"), dict):
-                out += problems(item, schema["additionalProperties"], root, f"{path}/{name}")
+                out += problems(
+                    item, schema["additionalProperties"], root, f"{path}/{name}", depth + 1
+                )
     if isinstance(value, list):
         if "minItems" in schema and len(value) < schema["minItems"]:
             out.append(f"{where}: fewer than {schema['minItems']} items")
@@ -113,20 +123,29 @@ def problems(
             out.append(f"{where}: more than {schema['maxItems']} items")
         if isinstance(schema.get("items"), dict):
             for n, item in enumerate(value):
-                out += problems(item, schema["items"], root, f"{path}/{n}")
+                out += problems(item, schema["items"], root, f"{path}/{n}", depth + 1)
     if isinstance(value, str):
         if "minLength" in schema and len(value) < schema["minLength"]:
             out.append(f"{where}: shorter than {schema['minLength']} characters")
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             out.append(f"{where}: longer than {schema['maxLength']} characters")
-        if "pattern" in schema and not re.search(schema["pattern"], value):
-            out.append(f"{where}: does not match {schema['pattern']}")
+        if "pattern" in schema:
+            try:
+                if not re.search(schema["pattern"], value):
+                    out.append(f"{where}: does not match {schema['pattern']}")
+            except (re.error, TypeError):
+                out.append(f"{where}: the schema's pattern is not a regular expression")
     if _is(value, "number"):
         if "minimum" in schema and value < schema["minimum"]:
             out.append(f"{where}: less than {schema['minimum']}")
         if "maximum" in schema and value > schema["maximum"]:
             out.append(f"{where}: more than {schema['maximum']}")
     return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality: true is not 1 (Python says it is)."""
+    return isinstance(a, bool) == isinstance(b, bool) and a == b
 
 
 def _is(value: Any, kind: str) -> bool:
@@ -157,7 +176,11 @@ def parse_json(text: str) -> Any:
     structured outputs often adds one). Raises ValueError when there is none."""
     text = text.strip()
     fenced = re.fullmatch(r"```[\w-]*\n(.*?)\n?```", text, re.DOTALL)
-    return json.loads(fenced.group(1) if fenced else text)
+    return json.loads(fenced.group(1) if fenced else text, parse_constant=_not_json)
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def table_rows(text: str) -> list[list[str]] | None:

@@ -9,8 +9,9 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QPoint, QUrl
-from PySide6.QtGui import QImage, QTextCursor, QTextDocument
+from PySide6.QtCore import QEvent, QPoint, QUrl
+from PySide6.QtGui import QHelpEvent, QImage, QTextCursor, QTextDocument
+from PySide6.QtWidgets import QApplication, QToolTip
 from pytestqt.qtbot import QtBot
 
 from askshot.ui.conversation import formulas
@@ -45,6 +46,14 @@ def formulas_in(text: str) -> list[formulas.Formula]:
         ("```\n$x$\n```", []),
         ("    $x$ indented code", []),
         ("half-written $\\frac{a}{", []),
+        ("$E=mc^2$ was published in 1905", [("E=mc^2", False)]),  # a digit at the end
+        ("$2 \\times 3 = 6$", [("2 \\times 3 = 6", False)]),  # a number, then TeX
+        ("$1 - p$ of them", [("1 - p", False)]),
+        ("20$ and $30 each", []),
+        ("$x$2 next", []),
+        ("see \\[1\\] and \\[2\\]", []),  # Markdown's escaped brackets
+        ("\\[x^2\\] and more", [("x^2", True)]),  # not a block: nothing after it is lost
+        ("\\[\ny = 1\n\\] (1)", [("\ny = 1\n", True)]),
     ],
 )
 def test_the_delimiters_models_write(text: str, expected: list[tuple[str, bool]]) -> None:
@@ -131,7 +140,9 @@ def test_a_half_written_formula_is_text_until_it_is_closed(
     assert "$\\frac" not in view.toPlainText()
 
 
-def test_copying_keeps_the_latex(qtbot: QtBot, view: TranscriptView) -> None:
+def test_copying_keeps_the_latex(
+    qtbot: QtBot, view: TranscriptView, monkeypatch: pytest.MonkeyPatch
+) -> None:
     r = view.add_reply(min_interval=0)
     r.append("Euler: $e^{i\\pi}+1=0$ and\n\n$$\nx^2\n$$\n")
     r.finish()
@@ -146,6 +157,12 @@ def test_copying_keeps_the_latex(qtbot: QtBot, view: TranscriptView) -> None:
     rect = view.cursorRect(cursor)
     found = view.formula_at(QPoint(rect.x() + 4, rect.center().y()))
     assert found is not None and found.latex == "e^{i\\pi}+1=0"
+    shown: list[str] = []
+    monkeypatch.setattr(QToolTip, "showText", lambda _pos, text, *_a: shown.append(text))
+    at = QPoint(rect.x() + 4, rect.center().y())
+    event = QHelpEvent(QEvent.Type.ToolTip, at, view.viewport().mapToGlobal(at))
+    QApplication.sendEvent(view.viewport(), event)  # as Qt delivers a hover's tooltip
+    assert shown == ["e^{i\\pi}+1=0"]
 
 
 def test_dark_formulas_are_drawn_in_the_dark_palettes_text_colour(qtbot: QtBot) -> None:

@@ -93,6 +93,9 @@ def test_the_table_preset_asks_for_data_and_keeps_a_table(
     assert QGuiApplication.clipboard().text() == 'Item,Price\nTea,$3\n"Cake, lemon",$4\n'
     answer = [m for m in stored(window) if m.role == "assistant"][-1]
     assert answer.text.startswith("| Item | Price |")
+    assert window.chat.conversation_id is not None  # the rule was this question's only
+    conversation = window.store.conversation(window.chat.conversation_id)
+    assert structured.TABLE_INSTRUCTION not in conversation.system_prompt
 
 
 def test_the_table_preset_with_a_server_without_structured_outputs(

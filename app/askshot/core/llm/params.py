@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,15 @@ def rejected_param(exc: errors.AskshotError, body: dict[str, Any]) -> str | None
     named = [p for p in OPTIONAL if p in body and p in said]
     if not named:
         return None
+    if named[0] == "response_format" and not _UNSUPPORTED.search(said):
+        # "Invalid schema for response_format …": the user's schema, not a server without
+        # structured outputs. Said as it is; nothing dropped, nothing remembered.
+        return None
     return named[0]
+
+
+# How a server says it does not know a parameter at all (not that a value in it is wrong).
+_UNSUPPORTED = re.compile(r"unsupported_parameter|unrecognized|unknown|not supported|unsupported")
 
 
 def without(body: dict[str, Any], param: str) -> dict[str, Any]:

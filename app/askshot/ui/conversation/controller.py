@@ -185,7 +185,7 @@ class ConversationController(QObject):
             ask = dataclasses.replace(
                 ask,
                 response_format=structured.response_format(structured.TABLE_SCHEMA, "table"),
-                system_prompt=f"{ask.system_prompt}\n\n{structured.TABLE_INSTRUCTION}".strip(),
+                instruction=structured.TABLE_INSTRUCTION,  # this question's, not the chat's
             )
         if not self._budget_allows(ask, text, images):
             return False
@@ -273,8 +273,8 @@ class ConversationController(QObject):
         def prepare() -> Exchange | None:
             nonlocal so_far
             answer = self.store.message(message_id)
-            if not answer.cut_off or answer.parent_id is None:
-                return None
+            if not answer.cut_off or answer.parent_id is None or answer.id != self.leaf_id:
+                return None  # (an earlier answer: going on would hide what followed it)
             conversation = self.store.conversation(answer.conversation_id)
             ask = dataclasses.replace(
                 self._ask(answer.model or self._choice()[0], answer.effort),

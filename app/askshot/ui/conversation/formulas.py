@@ -45,7 +45,6 @@ MATH_SCHEME = "askshot-math"
 LAYOUT_TIMEOUT_S = 10.0  # a formula the child takes longer over is shown as its source
 INLINE_SCALE = 1.2  # a formula's size to the text's (math glyphs run small beside text)
 DISPLAY_SCALE = 1.25
-_FAILED = ""  # a layout that failed: the source is shown instead
 
 
 class Formula(NamedTuple):
@@ -119,12 +118,19 @@ class Layouts(QObject):
     def _run(self) -> None:
         while True:
             key, formula, look = self._queue.get()
-            svg = self._svg.get(key)
-            if svg is None:
-                svg = self._svg[key] = self._child.lay_out(formula)
-            self._images[key, look] = draw(svg, formula, look) if svg else None
-            self._pending.discard((key, look))
-            self.ready.emit(key)
+            try:
+                svg = self._svg.get(key)
+                if svg is None:
+                    svg = self._child.lay_out(formula)
+                    if svg is not None:  # an answer (a layout, or "" for bad LaTeX): for good
+                        self._svg[key] = svg
+                self._images[key, look] = draw(svg, formula, look) if svg else None
+            except Exception:  # a bug must not stop every later formula: this one is source
+                log.exception("formula not drawn")
+                self._images[key, look] = None
+            finally:
+                self._pending.discard((key, look))
+                self.ready.emit(key)
 
 
 class Child:
@@ -137,7 +143,10 @@ class Child:
         self._answers: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._failed_to_start = False
 
-    def lay_out(self, formula: Formula) -> str:
+    def lay_out(self, formula: Formula) -> str | None:
+        """The formula's SVG, "" when it cannot be laid out, None when the child failed (a
+        crash, a hang): not a verdict on the formula, which is shown as its source for now."""
+        starting = self._process is None or self._process.poll() is not None
         process = self._start()
         if process is None or process.stdin is None:  # no child: here, slower for the window
             return mathlayout.lay_out(formula.latex, formula.display)
@@ -148,24 +157,24 @@ class Child:
             process.stdin.flush()
         except OSError:
             self._stop()
-            return _FAILED
+            return None
+        # A child just started imports ziamath first (niced, on a busy machine: slowly).
+        timeout = LAYOUT_TIMEOUT_S * (3 if starting else 1)
         while True:
             try:
-                line = self._answers.get(timeout=LAYOUT_TIMEOUT_S)
+                line = self._answers.get(timeout=timeout)
             except queue.Empty:
-                log.warning(
-                    "a formula took over %.0f s to lay out: shown as its source", LAYOUT_TIMEOUT_S
-                )
+                log.warning("a formula took over %.0f s to lay out: shown as its source", timeout)
                 self._stop()
-                return _FAILED
+                return None
             if line is None:  # the child is gone
                 self._stop()
-                return _FAILED
+                return None
             try:
                 answer = json.loads(line)
             except ValueError:
                 continue
-            if answer.get("id") == key:
+            if isinstance(answer, dict) and answer.get("id") == key:
                 return str(answer.get("svg") or "")
 
     def _start(self) -> subprocess.Popen[str] | None:

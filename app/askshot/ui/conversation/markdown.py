@@ -501,9 +501,10 @@ class QtHtmlRenderer(RendererHTML):
 
 
 _NBSP = "&nbsp;"
-# "$10 at `$HOME`": a number and a space after the opening dollar is a price, and a backtick
-# inside means a code span was meant; neither is a formula.
-_NOT_MATH = re.compile(r"^\$+(\d[\d.,]*\s|[^$]*`)")
+# "$10 at `$HOME`": a number and a space after the opening dollar with no TeX in what follows
+# is a price, and a backtick inside means a code span was meant; neither is a formula.
+_PRICE = re.compile(r"^\$\d[\d.,]*\s[^\\^_={}+\-]*\$$")
+_TEX = re.compile(r"[\\^_={}]")
 
 
 def _guarded(rule: Any) -> Any:
@@ -513,7 +514,17 @@ def _guarded(rule: Any) -> Any:
         start, count, pending = state.pos, len(state.tokens), state.pending
         if not rule(state, silent):
             return False
-        if not _NOT_MATH.match(state.src[start : state.pos]):
+        src, end = state.src, state.pos
+        span = src[start:end]
+        not_math = (
+            "`" in span  # a code span was meant
+            or bool(_PRICE.match(span))  # "$10 at $"
+            # pandoc's rule for prices: no digit right before the opening or after the closing
+            # dollar ("20$ and $30"; "$20,000 and $30,000" has a space inside already)
+            or (start > 0 and src[start - 1].isdigit() and not _TEX.search(span))
+            or (end < len(src) and src[end].isdigit())
+        )
+        if not not_math:
             return True
         del state.tokens[count:]  # the formula, and the text before it pushed with it...
         state.pending = pending  # ...which goes back to waiting
@@ -523,14 +534,39 @@ def _guarded(rule: Any) -> Any:
     return guarded
 
 
+def _whole_lines(rule: Any) -> Any:
+    """A \\[…\\] block only when nothing but an equation number follows its closing bracket on
+    that line: "\\[a\\] and \\[b\\]" is a paragraph with two formulas, not one block."""
+
+    def whole(state: Any, start_line: int, end_line: int, silent: bool) -> bool:
+        count, line = len(state.tokens), state.line
+        if not rule(state, start_line, end_line, silent):
+            return False
+        last = state.line - 1 if state.line > start_line else start_line
+        tail = state.src[state.bMarks[last] + state.tShift[last] : state.eMarks[last]]
+        after = tail[tail.find("\\]") + 2 :] if "\\]" in tail else ""
+        inner = state.tokens[-1].content if len(state.tokens) > count else ""
+        if "\\]" not in inner and (not after.strip() or re.fullmatch(r"\s*\(\S+\)\s*", after)):
+            return True
+        del state.tokens[count:]
+        state.line = line
+        return False
+
+    return whole
+
+
 def _display_brackets(state: StateInline, silent: bool) -> bool:
     """\\[…\\] inside a paragraph (on lines of their own it is a block): a display formula."""
     src, start = state.src, state.pos
     if not src.startswith("\\[", start):
         return False
+    if start > 0 and src[start - 1] == "\\":  # "\\\\[": an escaped backslash, then text
+        return False
     end = src.find("\\]", start + 2)
     if end < 0 or not src[start + 2 : end].strip():
         return False  # not closed (yet): text
+    if re.fullmatch(r"[\w.-]{1,3}", src[start + 2 : end]):
+        return False  # "see \\[1\\]": Markdown's escaped brackets around a reference
     if not silent:
         token = state.push("math_inline_double", "math", 0)
         token.content = src[start + 2 : end]
@@ -568,12 +604,18 @@ def make_parser() -> MarkdownIt:
     # Math as models write it: $…$ (not "$5 and $10", not "$HOME and $PATH": no space inside
     # the dollars, no digit outside them), $$…$$ inline or as a block, \(…\) and \[…\]; never
     # inside code spans or fences, and a formula still open (no closing delimiter yet) is text.
-    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
+    # allow_digits=False would look at the paragraph's last character for a formula at its
+    # start (src[-1]): the digit rules are _guarded's instead.
+    md.use(dollarmath_plugin, allow_space=False, allow_digits=True, double_inline=True)
     md.use(texmath_plugin, delimiters="brackets")
     ruler = md.inline.ruler
     dollars = ruler.__rules__[ruler.__find__("math_inline")].fn
     ruler.at("math_inline", _guarded(dollars))
     ruler.before("escape", "math_display_brackets", _display_brackets)
+    for block_rule in md.block.ruler.__rules__:  # texmath's \[…\] blocks: the whole line only
+        if block_rule.fn.__module__.startswith("mdit_py_plugins.texmath"):
+            block_rule.fn = _whole_lines(block_rule.fn)
+    md.block.ruler.__cache__ = None
     for rule in MATH_RULES:  # the plugins set their own (MathJax-style) rules: ours instead
         md.add_render_rule(rule, getattr(QtHtmlRenderer, rule))
     return md

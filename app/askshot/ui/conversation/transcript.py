@@ -267,6 +267,9 @@ class TranscriptView(_QTextBrowser):
                 self.document().addResource(
                     QTextDocument.ResourceType.ImageResource, QUrl(name), image
                 )
+            if names:  # the same formula in a block already committed: laid out again there
+                self._math_swap |= names
+                self._schedule_swap(0)
         return image is False
 
     def _look(self, colour: str) -> Look:
@@ -295,13 +298,15 @@ class TranscriptView(_QTextBrowser):
     def _on_formula_ready(self, key: str) -> None:
         if key in self._math_waiting or self._math_swap:
             self._math_arrived.add(key)
-            if self._math_timer is None:
-                self._math_timer = QTimer(self)
-                self._math_timer.setSingleShot(True)
-                self._math_timer.setInterval(MATH_BATCH_MS)
-                self._math_timer.timeout.connect(self._swap_in_formulas)
-            if not self._math_timer.isActive():
-                self._math_timer.start()
+            self._schedule_swap(MATH_BATCH_MS)
+
+    def _schedule_swap(self, delay_ms: int) -> None:
+        if self._math_timer is None:
+            self._math_timer = QTimer(self)
+            self._math_timer.setSingleShot(True)
+            self._math_timer.timeout.connect(self._swap_in_formulas)
+        if not self._math_timer.isActive():
+            self._math_timer.start(delay_ms)
 
     def _swap_in_formulas(self) -> None:
         """Put the formulas that arrived in place of their source, a block at a time within a
@@ -341,8 +346,7 @@ class TranscriptView(_QTextBrowser):
                 if hit:
                     doc.markContentsDirty(block.position(), block.length())
                     if time.perf_counter() - started > MATH_SLICE_S:
-                        if self._math_timer is not None:
-                            self._math_timer.start(0)
+                        self._schedule_swap(0)  # the rest on the next turn of the loop
                         return
             block = block.next()
         self._math_swap.clear()  # the rest is no longer in the document (a re-rendered tail)
@@ -360,17 +364,20 @@ class TranscriptView(_QTextBrowser):
                     return found[0]
         return None
 
-    def event(self, e: QEvent) -> bool:
+    def viewportEvent(self, e: QEvent) -> bool:
+        """A formula's tooltip is its LaTeX (tooltips go to the viewport, not the view)."""
         if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
-            formula = self.formula_at(self.viewport().mapFromGlobal(e.globalPos()))
+            formula = self.formula_at(e.pos())
             if formula is not None:
                 QToolTip.showText(e.globalPos(), formula.latex.strip(), self)
                 return True
-        return super().event(e)
+        return super().viewportEvent(e)
 
     def contextMenuEvent(self, e: QContextMenuEvent) -> None:
-        menu = self.createStandardContextMenu(e.pos())
-        formula = self.formula_at(self.viewport().mapFrom(self, e.pos()))
+        # e.pos() is in the viewport; the standard menu wants the document's coordinates.
+        scrolled = QPoint(self.horizontalScrollBar().value(), self.verticalScrollBar().value())
+        menu = self.createStandardContextMenu(e.pos() + scrolled)
+        formula = self.formula_at(e.pos())
         if formula is not None:
             action = menu.addAction(self.tr("Copy LaTeX"))
             latex = formula.latex.strip()

@@ -109,7 +109,7 @@ class ConversationView(TranscriptView):
                 renderer = self.begin_reply(m)
                 renderer.append(m.text)
                 renderer.finish()
-                self.end_reply(m)
+                self.end_reply(m, last=m is messages[-1])
 
     def add_user(self, m: StoredMessage) -> None:
         tr = self.tr
@@ -158,7 +158,9 @@ class ConversationView(TranscriptView):
         )
         return self.add_reply()
 
-    def end_reply(self, m: StoredMessage, error_kind: str | None = None) -> None:
+    def end_reply(
+        self, m: StoredMessage, error_kind: str | None = None, *, last: bool = True
+    ) -> None:
         """The facts and actions under a finished (or failed) reply. A failure's kind (given
         live as `error_kind`, else the one saved with the reply) adds the action that fixes it."""
         tr = self.tr
@@ -171,7 +173,8 @@ class ConversationView(TranscriptView):
             retry = _link("regenerate", m.id, tr("Retry"))
             blocks.append(f'<p style="color:{muted}"><i>{html.escape(note)}</i> {retry}</p>')
         # Stopped at the output limit: go on from there, into this same answer.
-        go_on = _link("continue", m.id, tr("Continue")) if m.cut_off else ""
+        # (only the last answer: going on with an earlier one would hide what followed it)
+        go_on = _link("continue", m.id, tr("Continue")) if m.cut_off and last else ""
         if m.status == "done" and m.error:  # a note such as "cut off at the output limit"
             blocks.append(f'<p style="color:{muted}"><i>{html.escape(m.error)}</i> {go_on}</p>')
         elif go_on:
