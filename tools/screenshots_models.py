@@ -85,7 +85,6 @@ def main() -> None:
         ask(w, "What does this chart say?")
         wait_idle(w)
         pump(0.5)  # the list arrives in the background: the notice and the move appear
-        w.composer.message_box.setPlainText("And how does April compare?")
         pump(0.3)
         w.grab().save(str(out / "retirement-notice.png"))
 

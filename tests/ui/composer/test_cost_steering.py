@@ -126,15 +126,18 @@ def test_the_budget_is_shown_and_a_question_past_it_asks_first(
     monkeypatch.setattr(QMessageBox, "question", question)
     w = make_window(qtbot, client)
     try:
-        assert w.budget_label.text() == "· $0.00 of $0.0060 this month"
+        label = w.composer.estimate_label  # the budget, where the estimate goes when empty
+        assert label.text() == "$0.00 of $0.0060 this month"
         server.enqueue(fs.text_reply(["Spent."], usage=fs.usage_chunk(1000, 1000)))
         send(qtbot, w, "first")
         idle(qtbot, w)
         assert asked == []
-        qtbot.waitUntil(lambda: w.budget_label.text() == "· $0.0055 of $0.0060 this month")
-        assert "b26a00" in w.budget_label.styleSheet()  # past 80 %: amber
+        qtbot.waitUntil(lambda: label.text() == "$0.0055 of $0.0060 this month")
+        assert "b26a00" in label.styleSheet()  # past 80 %: amber
 
-        send(qtbot, w, "second " * 400)  # ~$0.0005 to read: past $0.006
+        qtbot.keyClicks(w.composer.message_box, "second " * 400)  # ~$0.0005 to read
+        assert label.text().endswith("· past the monthly budget")  # said before sending
+        qtbot.keyClick(w.composer.message_box, Qt.Key.Key_Return)
         assert len(asked) == 1 and "past your monthly budget of $0.0060" in asked[0]
         assert len(server.chat_requests) == 1  # "No": nothing sent...
         assert w.composer.text().startswith("second")  # ...and nothing lost

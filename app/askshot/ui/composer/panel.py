@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from PIL import Image
     from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 
+    from askshot.core.budget import Budget
     from askshot.core.catalog import Catalog
     from askshot.core.images import PreparedImage
     from askshot.core.types import Effort
@@ -143,6 +144,8 @@ class ComposerPanel(QWidget):
             )
         )
         self.flex_button.toggled.connect(self._on_flex_toggled)
+
+        self._budget: Budget | None = None  # the month's spend against the monthly budget
 
         self.estimate_label = QLabel()
         self.estimate_label.setAccessibleName(self.tr("Estimate"))
@@ -427,6 +430,22 @@ class ComposerPanel(QWidget):
 
         return self.flex_button.isChecked() and providers.offers_flex(self._provider)
 
+    def set_budget(self, spend: Budget | None) -> None:
+        """The month's spend against the monthly budget (None: no budget). Shown where the
+        estimate goes while the message is empty; while typing, the estimate says when this
+        question would pass the budget."""
+        self._budget = spend
+        self._update_estimate()
+
+    def _budget_colour(self, over: bool) -> str:
+        """Amber from 80 % of the budget, red past it (AA on the light and the dark palette)."""
+        b = self._budget
+        if b is None:
+            return ""
+        dark = self.palette().window().color().lightness() < 128
+        red, amber = ("#ff7b72", "#e3b341") if dark else ("#c62828", "#b26a00")
+        return red if over or b.spent >= b.limit else amber if b.spent >= 0.8 * b.limit else ""
+
     def mark_gone(self, model_id: str) -> None:
         """The server said the model is not there (404 model_not_found): offer the move."""
         self._gone.add(model_id)
@@ -541,7 +560,16 @@ class ComposerPanel(QWidget):
         waiting = self.preparing
         items = [] if self._queue is None else self._queue.items
         if not text and not items and not waiting:
-            self.estimate_label.clear()
+            if self._budget is None:
+                self.estimate_label.clear()
+                self.estimate_label.setStyleSheet("")
+            else:
+                self.estimate_label.setText(self._budget.line())
+                self.estimate_label.setToolTip(
+                    self.tr("What answers cost this calendar month, against your budget")
+                )
+                colour = self._budget_colour(False)
+                self.estimate_label.setStyleSheet(f"color: {colour};" if colour else "")
             return
         found = self.question_estimate()
         parts = [self.tr("≈ {0} input tokens").format(f"{found.tokens:,}")]
@@ -553,6 +581,11 @@ class ComposerPanel(QWidget):
         line = " · ".join(parts)
         if items:
             line += " " + self.tr("(images {0} tokens)").format(f"{found.image_tokens:,}")
+        over = self._budget is not None and self._budget.passed_by(found.cost_usd) is not None
+        if over:
+            line += " · " + self.tr("past the monthly budget")
+        colour = self._budget_colour(over) if over else ""
+        self.estimate_label.setStyleSheet(f"color: {colour};" if colour else "")
         if self._send_queued:
             line += " · " + self.tr("sending when the images are ready…")
         elif waiting:

@@ -131,9 +131,6 @@ class MainWindow(QMainWindow):
         self.title_label.setFont(font)
         self.cost_label = QLabel(header)
         self.cost_label.setAccessibleName(self.tr("Conversation cost"))
-        self.budget_label = QLabel(header)  # the month's spend, when there is a monthly budget
-        self.budget_label.setAccessibleName(self.tr("Monthly budget"))
-        self.budget_label.hide()
         self.settings_button = QPushButton(self.tr("Settings"), header)
         self.settings_button.setAccessibleName(self.tr("Settings"))
         self.settings_button.setToolTip(self.tr("Settings (Ctrl+,)"))
@@ -146,7 +143,6 @@ class MainWindow(QMainWindow):
         self.shot_button.clicked.connect(lambda: self.take_screenshot())
         row.addWidget(self.title_label, 1)
         row.addWidget(self.cost_label)
-        row.addWidget(self.budget_label)
         row.addWidget(self.shot_button)
         row.addWidget(self.settings_button)
 
@@ -448,21 +444,13 @@ class MainWindow(QMainWindow):
 
         limit = self.services.settings.monthly_budget_usd
         if limit is None or self._store is None:
-            self.budget_label.hide()
+            self.composer.set_budget(None)
             return
         try:
             spent = self._store.spent_since(budget.month_start())
         except HistoryError:
             return
-        b = budget.Budget(limit, spent)
-        self.budget_label.setText("· " + b.line())
-        # Amber from 80 % of the budget, red once past it: in the light and the dark palette.
-        colour = "#d32f2f" if spent >= limit else "#b26a00" if spent >= 0.8 * limit else ""
-        self.budget_label.setStyleSheet(f"color: {colour};" if colour else "")
-        self.budget_label.setToolTip(
-            self.tr("What answers cost this calendar month, against the monthly budget (Settings)")
-        )
-        self.budget_label.show()
+        self.composer.set_budget(budget.Budget(limit, spent))
 
     def _set_icons(self) -> None:
         from askshot.ui.shell import icons
