@@ -661,3 +661,31 @@ def test_an_open_fence_streams_without_a_table(view: TranscriptView) -> None:
     assert tables() == 1
     r.finish()  # a reply that ends inside a fence gets the framed block too
     assert tables() == 2
+
+
+def test_lines_stay_readable_in_a_wide_window(qtbot: QtBot) -> None:
+    """In a wide view the conversation is a centred column of about LINE_CHARS characters; in a
+    narrow one it fills the width; clearing the view keeps the column."""
+    from PySide6.QtGui import QFontMetrics
+
+    from askshot.ui.conversation.transcript import LINE_CHARS
+
+    v = TranscriptView(dark=False)
+    qtbot.addWidget(v)
+    v.resize(1800, 400)
+    v.show()
+    qtbot.waitExposed(v)
+    r = v.add_reply(min_interval=0)
+    r.append("word " * 400)
+    r.finish()
+    column = QFontMetrics(v.font()).averageCharWidth() * LINE_CHARS
+    side = v.document().rootFrame().frameFormat().leftMargin()
+    assert side == pytest.approx((v.viewport().width() - column) / 2, abs=1)
+    block = v.document().findBlock(v.toPlainText().index("word") + 1)
+    lines = block.layout().lineCount()
+    widest = max(block.layout().lineAt(i).naturalTextWidth() for i in range(lines))
+    assert widest <= column + 1 and lines > 1
+    v.clear()
+    assert v.document().rootFrame().frameFormat().leftMargin() == side
+    v.resize(500, 400)
+    qtbot.waitUntil(lambda: v.document().rootFrame().frameFormat().leftMargin() == 0)

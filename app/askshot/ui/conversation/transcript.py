@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QImage,
     QPainter,
     QPalette,
+    QResizeEvent,
     QTextCursor,
     QTextDocument,
 )
@@ -42,6 +43,7 @@ from askshot.ui.conversation.formulas import (
 )
 from askshot.ui.conversation.renderer import MAX_CHARS_PER_UPDATE, ReplyRenderer, insert_html
 
+LINE_CHARS = 100  # the widest a line of the conversation gets, in average characters
 MATH_BATCH_MS = 30  # formulas that arrive within this are swapped in with one pass
 MATH_SLICE_S = 0.006  # the most one turn of swapping formulas in may take
 
@@ -138,6 +140,7 @@ class TranscriptView(_QTextBrowser):
         doc = self.document()
         if doc.isEmpty() and not self._renderers:
             doc.setHtml(html.strip())  # no empty first line above it
+            self._fit_line_length()  # (setHtml resets the page's margins)
             return
         cursor = QTextCursor(doc)
         cursor.movePosition(QTextCursor.MoveOperation.End)
@@ -150,6 +153,7 @@ class TranscriptView(_QTextBrowser):
             renderer.detach()
         self._renderers.clear()
         super().clear()
+        self._fit_line_length()
 
     def set_dark(self, dark: bool | None) -> None:
         """Switch the colour scheme (None: follow the palette from now on); each reply is
@@ -418,6 +422,24 @@ class TranscriptView(_QTextBrowser):
         out = QMimeData()  # (Qt's own is computed on demand: setText on it does nothing)
         out.setText("".join(parts).replace("\u2028", "\n").strip("\n"))
         return out
+
+    # -- a comfortable line length -----------------------------------------------------------
+
+    def resizeEvent(self, e: QResizeEvent) -> None:
+        super().resizeEvent(e)
+        self._fit_line_length()
+
+    def _fit_line_length(self) -> None:
+        """Lines of at most about LINE_CHARS characters: in a wide window the conversation is a
+        centred column (long lines are hard to follow back), in a narrow one it fills it."""
+        column = QFontMetrics(self.font()).averageCharWidth() * LINE_CHARS
+        side = max(0, (self.viewport().width() - column) // 2)  # left and right only
+        root = self.document().rootFrame()
+        fmt = root.frameFormat()
+        if round(fmt.leftMargin()) != side:
+            fmt.setLeftMargin(side)
+            fmt.setRightMargin(side)
+            root.setFrameFormat(fmt)
 
     # -- keep the newest text in view while the user is at the end ------------------------------
 
