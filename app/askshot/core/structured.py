@@ -16,8 +16,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from askshot.core.tables import first_markdown_table
-
 TABLE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -192,6 +190,8 @@ def table_rows(text: str) -> list[list[str]] | None:
         data = None
     if isinstance(data, dict) and not problems(data, TABLE_SCHEMA):
         return [list(data["columns"]), *(list(r) for r in data["rows"])]
+    from askshot.core.tables import first_markdown_table  # (csv: not on the start-up path)
+
     return first_markdown_table(text)
 
 

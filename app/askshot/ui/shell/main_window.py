@@ -378,8 +378,6 @@ class MainWindow(QMainWindow):
         if not self._painted and e.type() == QEvent.Type.Paint:
             self._painted = True
             QTimer.singleShot(0, self._after_first_paint)
-        elif e.type() == QEvent.Type.WindowActivate and self.is_ready:
-            self.update_budget()  # the popup may have spent meanwhile
         return super().event(e)
 
     def _after_first_paint(self) -> None:

@@ -127,6 +127,10 @@ class Resident(QObject):
             # The model is gone for the popup too: the window's composer offers the move (the
             # popup asks with the default model, so the move covers it).
             popup.chat.modelMissing.connect(lambda m: self.window().composer.mark_gone(m))
+            # What the popup spends shows in the window's budget at once (no query per focus).
+            popup.chat.spendChanged.connect(
+                lambda: self._window.update_budget() if self._window is not None else None
+            )
             self._popup = popup
         return self._popup
 
