@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
-from askshot.core.tables import to_csv, to_tsv
+import pytest
+
+from askshot.core.structured import table_rows
+from askshot.core.tables import JsonTableStream, to_csv, to_markdown, to_tsv
 
 ROWS = (
     ("Item", "Price", "Note"),
@@ -30,3 +34,45 @@ def test_tsv_is_one_row_a_line_with_no_tab_or_break_inside_a_cell() -> None:
     assert lines[2] == "Tea\t3\ttwo lines"
     assert lines[3] == "tab here\tx"
     assert text.endswith("\n") and len(lines) == 5
+
+
+TABLE = {
+    "columns": ["Item", "Price | note"],
+    "rows": [["Tea", "$3"], ['Cake, "lemon" ] {x}', "4\n50"], ["Rows", '[["no"]]']],
+}
+
+
+def _streamed(text: str, size: int) -> tuple[str, list[str]]:
+    stream, shown, steps = JsonTableStream(), "", []
+    for i in range(0, len(text), size):
+        shown += stream.feed(text[i : i + size])
+        steps.append(shown)
+    return shown, steps
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 50, 10_000])
+@pytest.mark.parametrize("indent", [None, 2])
+def test_a_json_table_streams_as_markdown_rows_never_as_json(size: int, indent) -> None:
+    """Whatever the chunks, what is shown grows by whole lines of a Markdown table and ends as
+    the table the finished answer is kept as."""
+    text = json.dumps(TABLE, indent=indent)
+    shown, steps = _streamed(text, size)
+    assert shown == to_markdown(table_rows(text) or [])
+    for step in steps:
+        assert "{" not in step.split("|")[0] and '"columns"' not in step
+        assert step == "" or step.endswith("|\n")  # never half a row
+    assert (table_rows(shown) or [])[2][1] == "4 50"  # (a line break in a cell: a space)
+
+
+def test_a_fenced_json_table_streams_too_and_markdown_passes_through() -> None:
+    fenced = "```json\n" + json.dumps(TABLE) + "\n```"
+    assert _streamed(fenced, 5)[0] == to_markdown(table_rows(fenced) or [])
+    markdown = "Here it is:\n\n| A | B |\n|---|---|\n| 1 | 2 |\n"
+    assert _streamed(markdown, 4)[0] == markdown
+
+
+def test_rows_before_columns_wait_for_the_header() -> None:
+    text = json.dumps({"rows": [["1", "2"]], "columns": ["A", "B"]})
+    shown, steps = _streamed(text, 3)
+    assert shown == "| A | B |\n|---|---|\n| 1 | 2 |\n"
+    assert all(s == "" or s.startswith("| A |") for s in steps)

@@ -337,8 +337,7 @@ class Exchange:
     def _as_table(self, note: str | None) -> str | None:
         """A table asked for as data (structured.TABLE_PRESET) is kept as a Markdown table, which
         the window shows with Copy CSV and Save CSV; an answer without one says so."""
-        rf = self.ask_with.response_format
-        if rf is None or rf.get("json_schema", {}).get("schema") != structured.TABLE_SCHEMA:
+        if not structured.is_table_format(self.ask_with.response_format):
             return note
         with self._lock:
             saver = self._saver

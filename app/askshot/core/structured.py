@@ -199,6 +199,11 @@ def is_table_question(text: str) -> bool:
     return text.strip() == TABLE_PRESET[1]
 
 
+def is_table_format(rf: Mapping[str, Any] | None) -> bool:
+    """True for the response_format that asks for a table as data (TABLE_SCHEMA)."""
+    return rf is not None and rf.get("json_schema", {}).get("schema") == TABLE_SCHEMA
+
+
 def as_markdown_table(answer: str) -> str | None:
     """A table answer (TABLE_SCHEMA's JSON, or Markdown) as a Markdown table; None when the
     answer holds no table."""

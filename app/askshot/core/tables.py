@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -69,14 +71,100 @@ def first_markdown_table(text: str) -> list[list[str]] | None:
     return None
 
 
+def _md_cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip()
+
+
+def _md_row(row: Sequence[str], width: int) -> str:
+    cells = [*(_md_cell(c) for c in row[:width]), *([""] * (width - len(row)))]
+    return "| " + " | ".join(cells) + " |\n"
+
+
 def to_markdown(rows: Rows) -> str:
     """A GFM table: the first row is the header; pipes and line breaks in cells escaped."""
-
-    def cell(text: str) -> str:
-        return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip()
-
     width = max(len(r) for r in rows)
-    padded = [[*(cell(c) for c in r), *([""] * (width - len(r)))] for r in rows]
-    lines = ["| " + " | ".join(padded[0]) + " |", "|" + "---|" * width]
-    lines += ["| " + " | ".join(r) + " |" for r in padded[1:]]
-    return "\n".join(lines) + "\n"
+    return (
+        _md_row(rows[0], width)
+        + "|"
+        + "---|" * width
+        + "\n"
+        + "".join(_md_row(r, width) for r in rows[1:])
+    )
+
+
+class JsonTableStream:
+    """A table asked for as data (core.structured.TABLE_SCHEMA's JSON) shown as it streams:
+    `feed` takes the answer's text as it comes and gives back Markdown to append: the header
+    once the column names are complete, then each row once it is complete. Never the half of
+    a row, never the JSON itself. An answer that is not such JSON (a server that answered in
+    Markdown) passes through unchanged."""
+
+    _COLUMNS = re.compile(r'"columns"\s*:\s*(?=\[)')
+    _ROWS = re.compile(r'"rows"\s*:\s*\[')
+
+    def __init__(self) -> None:
+        self._text = ""
+        self._mode = ""  # "" undecided, "json", "text"
+        self._columns: list[str] | None = None
+        self._rows_at = -1  # where the next row may start, once "rows": [ is seen
+        self._waiting: list[list[str]] = []  # rows complete before the columns were
+        self._ended = False
+        self._decoder = json.JSONDecoder()
+
+    def feed(self, text: str) -> str:
+        self._text += text
+        if not self._mode:
+            head = self._text.lstrip()
+            if head.startswith("```"):  # a fence around the JSON: decide after its first line
+                if "\n" not in head:
+                    return ""
+                head = head.split("\n", 1)[1].lstrip()
+            if not head:
+                return ""
+            self._mode = "json" if head.startswith("{") else "text"
+            if self._mode == "text":
+                return self._text
+        if self._mode == "text":
+            return text
+        return self._scan()
+
+    def _scan(self) -> str:
+        out = ""
+        if self._columns is None:
+            m = self._COLUMNS.search(self._text)
+            if m is not None:
+                value = self._decode(m.end())
+                if value is not None:
+                    self._columns = [str(c) for c in value[0]] if isinstance(value[0], list) else []
+                    width = max(1, len(self._columns))
+                    out += _md_row(self._columns, width) + "|" + "---|" * width + "\n"
+        if self._rows_at < 0:
+            m = self._ROWS.search(self._text)
+            if m is not None:
+                self._rows_at = m.end()
+        while self._rows_at >= 0 and not self._ended:
+            i = self._rows_at
+            while i < len(self._text) and self._text[i] in " \t\r\n,":
+                i += 1
+            if i >= len(self._text):
+                break
+            if self._text[i] == "]":
+                self._ended = True
+                break
+            value = self._decode(i)
+            if value is None:
+                break
+            row, self._rows_at = value
+            self._waiting.append([str(c) for c in row] if isinstance(row, list) else [str(row)])
+        if self._columns is not None and self._waiting:
+            width = max(1, len(self._columns))
+            out += "".join(_md_row(r, width) for r in self._waiting)
+            self._waiting.clear()
+        return out
+
+    def _decode(self, at: int) -> tuple[Any, int] | None:
+        """The JSON value starting at `at` and where it ends; None while it is incomplete."""
+        try:
+            return self._decoder.raw_decode(self._text, at)
+        except json.JSONDecodeError:
+            return None

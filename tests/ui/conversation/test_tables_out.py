@@ -117,3 +117,33 @@ def test_the_table_preset_with_a_server_without_structured_outputs(
     assert "response_format" not in server.chat_requests[1].json
     click_link(qtbot, window, "Copy CSV")
     assert QGuiApplication.clipboard().text() == "A,B\n1,2\n"
+
+
+def test_the_table_preset_streams_rows_not_json_and_regenerates_as_data(
+    qtbot: QtBot,
+    window: MainWindow,  # noqa: F811
+    server: fs.FakeServer,
+) -> None:
+    """While the table arrives the user sees its rows as they complete, never the JSON; a
+    regenerated answer is asked for as data again."""
+    from askshot.core import structured
+
+    data = '{"columns": ["Item", "Price"], "rows": [["Tea", "$3"], ["Cake", "$4"]]}'
+    pieces = [data[i : i + 6] for i in range(0, len(data), 6)]
+    server.enqueue(fs.text_reply(pieces, delay=0.05), fs.text_reply([data]))
+    seen: list[str] = []
+    window.view.document().contentsChanged.connect(lambda: seen.append(window.view.toPlainText()))
+    button = next(b for b in window.presets.buttons if b.text() == "Table → CSV")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Tea" in window.view.toPlainText() and window.chat.busy)
+    assert "Cake" not in window.view.toPlainText()  # the second row is not complete yet
+    idle(qtbot, window)
+    assert seen and not any('"columns"' in t or '["Tea"' in t for t in seen)
+    click_link(qtbot, window, "Regenerate")
+    idle(qtbot, window)
+    again = server.chat_requests[-1].json
+    assert again["response_format"]["json_schema"]["schema"] == structured.TABLE_SCHEMA
+    assert again["messages"][0]["content"].endswith(structured.TABLE_INSTRUCTION)
+    answers = [m for m in stored(window) if m.role == "assistant"]
+    assert answers[-1].text.startswith("| Item | Price |")
+    assert '"columns"' not in window.view.toPlainText()

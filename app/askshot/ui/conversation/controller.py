@@ -38,6 +38,18 @@ KeyGateFn = Callable[[Callable[[], None]], bool]
 ChoiceFn = Callable[[], tuple[str, Effort | None]]
 
 
+def _shaped(ask: Ask, question: str) -> Ask:
+    """The "Table → CSV" preset's question asks for the table as data, also when its answer is
+    regenerated; any other question is asked as set."""
+    if not structured.is_table_question(question):
+        return ask
+    return dataclasses.replace(
+        ask,
+        response_format=structured.response_format(structured.TABLE_SCHEMA, "table"),
+        instruction=structured.TABLE_INSTRUCTION,  # this question's, not the chat's
+    )
+
+
 class ConversationController(QObject):
     busyChanged = Signal(bool)
     statusChanged = Signal(str)  # "Thinking… 12 s", retries; "" when idle
@@ -180,13 +192,7 @@ class ConversationController(QObject):
         except errors.SetupError as exc:  # e.g. SSL_CERT_FILE names a missing file
             self.view.add_notice(exc.message, error=True)
             return False
-        ask = self._ask(model, effort)
-        if structured.is_table_question(text):  # the "Table → CSV" preset: the table as data
-            ask = dataclasses.replace(
-                ask,
-                response_format=structured.response_format(structured.TABLE_SCHEMA, "table"),
-                instruction=structured.TABLE_INSTRUCTION,  # this question's, not the chat's
-            )
+        ask = _shaped(self._ask(model, effort), text)
         if not self._budget_allows(ask, text, images):
             return False
         parent = self.leaf_id
@@ -237,7 +243,10 @@ class ConversationController(QObject):
             question_id = m.parent_id if m.role == "assistant" else m.id
             if question_id is None:
                 return None
-            exchange = Exchange.regenerate(self.store, ask, conversation_id, question_id)
+            question = self.store.message(question_id)
+            exchange = Exchange.regenerate(
+                self.store, _shaped(ask, question.text), conversation_id, question_id
+            )
             self._reload(question_id)
             return exchange
 
@@ -300,6 +309,10 @@ class ConversationController(QObject):
         if a.flex:  # flex answers may wait for capacity: a longer silence is not a failure
             read = max(read, providers.FLEX_READ_TIMEOUT_S)
         worker = StreamWorker(client, endpoint, exchange, Timeouts(read=read), self)
+        if structured.is_table_format(a.response_format) and exchange.continued is None:
+            from askshot.core.tables import JsonTableStream  # (csv: only with a table)
+
+            worker.shown_as = JsonTableStream().feed  # its rows as they come, not the JSON
         self._connect(worker)
         self.worker = worker
         self._settled = False
@@ -429,6 +442,8 @@ class ConversationController(QObject):
 
     def _take_text(self, worker: StreamWorker) -> None:
         text = worker.take_text()
+        if worker.shown_as is not None:
+            text = worker.shown_as(text)
         if not text or self._renderer is None:
             return
         if not self._got_text:

@@ -81,6 +81,8 @@ class StreamWorker(_Threaded):
         self._endpoint = endpoint
         self.exchange = exchange
         self._timeouts = timeouts
+        # How its text is shown, when not as it comes (a table asked for as data: its rows).
+        self.shown_as: Callable[[str], str] | None = None
         self._cancel = CancelToken()
         self._lock = threading.Lock()
         self._buffer: list[str] = []
