@@ -11,7 +11,7 @@ import time
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QTextCursor
+from PySide6.QtGui import QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
@@ -62,28 +62,42 @@ def idle(qtbot, w: MainWindow, timeout: int = 8000) -> None:
     qtbot.waitUntil(lambda: not w.chat.busy, timeout=timeout)
 
 
-def click_link(qtbot, w: MainWindow, label: str, nth: int = -1) -> None:
-    """Click the nth link whose text is `label` in the conversation, with the mouse."""
-    doc = w.view.document()
+def link_positions(view, label: str) -> list[int]:
+    """Where each link named `label` is: its words, or an action icon's name (alt text)."""
+    doc = view.document()
     found = []
     block = doc.begin()
     while block.isValid():
         it = block.begin()
         while not it.atEnd():
             frag = it.fragment()
-            if frag.charFormat().isAnchor() and frag.text() == label:
-                found.append(frag.position() + len(label) // 2)
+            fmt = frag.charFormat()
+            if fmt.isAnchor():
+                if frag.text() == label:
+                    found.append(frag.position() + len(label) // 2)
+                elif (
+                    fmt.isImageFormat() and fmt.property(QTextFormat.Property.ImageAltText) == label
+                ):
+                    found.append(frag.position())
             it += 1
         block = block.next()
+    return found
+
+
+def click_link(qtbot, w: MainWindow, label: str, nth: int = -1) -> None:
+    """Click the nth link named `label` in the conversation with the mouse, moving the pointer
+    over it first (as a hand does: an action icon shows under the pointer)."""
+    view = w.view
+    found = link_positions(view, label)
     assert found, f"no link {label!r}"
-    cursor = QTextCursor(doc)
+    cursor = QTextCursor(view.document())
     cursor.setPosition(found[nth])
-    w.view.setTextCursor(cursor)
-    w.view.ensureCursorVisible()
-    rect = w.view.cursorRect(cursor)
-    qtbot.mouseClick(
-        w.view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.x() + 2, rect.center().y())
-    )
+    view.setTextCursor(cursor)
+    view.ensureCursorVisible()
+    rect = view.cursorRect(cursor)
+    pos = QPoint(rect.x() + 4, rect.center().y())
+    qtbot.mouseMove(view.viewport(), pos)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
 
 
 def stored(w: MainWindow):
@@ -190,14 +204,17 @@ def test_retired_model_suggests_picking_another(qtbot, window, server) -> None:
 
 
 def links(w: MainWindow) -> list[str]:
-    """The text of every link in the conversation, in order."""
+    """The name of every link in the conversation, in order: its words, or an icon's name."""
     found = []
     block = w.view.document().begin()
     while block.isValid():
         it = block.begin()
         while not it.atEnd():
             frag = it.fragment()
-            if frag.charFormat().isAnchor():
+            fmt = frag.charFormat()
+            if fmt.isAnchor() and fmt.isImageFormat():
+                found.append(str(fmt.property(QTextFormat.Property.ImageAltText)))
+            elif fmt.isAnchor():
                 found.append(frag.text())
             it += 1
         block = block.next()

@@ -44,6 +44,7 @@ from askshot.ui.conversation.formulas import (
 from askshot.ui.conversation.renderer import MAX_CHARS_PER_UPDATE, ReplyRenderer, insert_html
 
 LINE_CHARS = 100  # the widest a line of the conversation gets, in average characters
+SIDE_MARGIN = 12  # px left and right of the text, at the least
 MATH_BATCH_MS = 30  # formulas that arrive within this are swapped in with one pass
 MATH_SLICE_S = 0.006  # the most one turn of swapping formulas in may take
 
@@ -391,7 +392,8 @@ class TranscriptView(_QTextBrowser):
         menu.deleteLater()
 
     def createMimeDataFromSelection(self) -> QMimeData:
-        """A selection copies as text with each formula as its LaTeX ($…$, $$…$$)."""
+        """A selection copies as text with each formula as its LaTeX ($…$, $$…$$), and without
+        the object characters of other images (a screenshot's thumbnail, an action's icon)."""
         data = super().createMimeDataFromSelection()
         cursor = self.textCursor()
         start, end = cursor.selectionStart(), cursor.selectionEnd()
@@ -411,6 +413,8 @@ class TranscriptView(_QTextBrowser):
                         math = True
                         f = found[0]
                         parts.append(("$$%s$$" if f.display else "$%s$") % f.latex.strip())
+                    elif fmt.isImageFormat():
+                        math = True  # a picture or an icon: no text of its own to copy
                     else:
                         parts.append(frag.text()[lo - frag.position() : hi - frag.position()])
                 it += 1
@@ -433,7 +437,8 @@ class TranscriptView(_QTextBrowser):
         """Lines of at most about LINE_CHARS characters: in a wide window the conversation is a
         centred column (long lines are hard to follow back), in a narrow one it fills it."""
         column = QFontMetrics(self.font()).averageCharWidth() * LINE_CHARS
-        side = max(0, (self.viewport().width() - column) // 2)  # left and right only
+        # left and right only; never flush against the frame (a narrow popup keeps a gutter)
+        side = max(SIDE_MARGIN, (self.viewport().width() - column) // 2)
         root = self.document().rootFrame()
         fmt = root.frameFormat()
         if round(fmt.leftMargin()) != side:

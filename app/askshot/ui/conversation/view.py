@@ -1,5 +1,12 @@
 """The conversation: user messages, rendered replies, and under each message its facts and
-actions (copy, regenerate, edit, delete, earlier versions) as links in the one scrolling view.
+actions in the one scrolling view.
+
+A message's actions (copy, regenerate, edit, delete) are small icons, links in the document:
+shown under the newest message, and under any other while the pointer is over it or the
+keyboard is on one of them (Tab goes through them as through any link, Enter does it; each is
+named by its tooltip and alt text, and said to a screen reader as it gets the focus). Hidden,
+an icon keeps its place, so nothing moves as they come and go. Versions (‹ 2 of 3 ›), Retry,
+Continue and an error's fix stay words, always shown.
 
 Actions are `askshot:<action>/<message id>[/<arg>]` links; clicking one emits `actionRequested`.
 Replies are `ReplyRenderer`s (incremental Markdown); everything else is small HTML blocks.
@@ -10,12 +17,16 @@ from __future__ import annotations
 
 import base64
 import html
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from PySide6.QtCore import QUrl, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, QUrl, Signal
+from PySide6.QtGui import QHelpEvent, QMouseEvent, QTextCursor, QTextDocument, QTextFormat
+from PySide6.QtWidgets import QToolTip, QWidget
 
 from askshot.core.history import StoredMessage
+from askshot.ui.conversation import icons
 from askshot.ui.conversation import markdown as md
 from askshot.ui.conversation.renderer import ReplyRenderer
 from askshot.ui.conversation.transcript import TranscriptView
@@ -44,6 +55,17 @@ def _link(action: str, message_id: int, label: str, arg: str = "") -> str:
     return f'<a href="{href}" style="text-decoration:none">{html.escape(label)}</a>'
 
 
+def _icon(action: str, message_id: int, label: str, colour: str) -> str:
+    """An action as a small icon link, named by its tooltip and alt text."""
+    href = action_href(action, message_id)
+    name = html.escape(label, quote=True)
+    src = icons.icon_url(action, colour)
+    return (
+        f'<a href="{href}" style="text-decoration:none"><img src="{src}" alt="{name}" '
+        f'title="{name}" width="{icons.SIZE}" height="{icons.SIZE}"></a>'
+    )
+
+
 def usage_line(m: StoredMessage, tr: Callable[[str], str]) -> str:
     """'o4-mini · medium · 1,234 in · 567 out (500 reasoning) · $0.0031 · first text 4.2 s'."""
     parts = [p for p in (m.model, m.effort) if p]
@@ -69,12 +91,166 @@ class ConversationView(TranscriptView):
         self.anchorClicked.connect(self._on_action)
         self._all: list[StoredMessage] = []
         self.thumbnail: Callable[[str], tuple[bytes, str] | None] = lambda sha: None
+        # Each message's row of action icons, in document order (a cursor at the row's block
+        # keeps its place as the document changes); which rows show, and the icon pointed at.
+        self._rows: list[QTextCursor] = []
+        self._hover_row: int | None = None
+        self._focus_row: int | None = None
+        self._hot = ""  # the href of the icon under the pointer: drawn in the link colour
+        self._visible: set[int] = set()  # rows drawn shown
+        self.highlighted.connect(self._on_highlighted)
 
     @property
     def _colours(self) -> md.Theme:
         """The colours for the light or dark scheme (high contrast uses the dark one, checked
         against black in the tests: WCAG AA)."""
         return md.theme(self.dark)
+
+    # -- the action icons: shown under the newest message, and where the pointer or focus is --
+
+    def clear(self) -> None:
+        super().clear()
+        self._rows.clear()
+        self._visible.clear()
+        self._hover_row = self._focus_row = None
+        self._hot = ""
+
+    def _actions_html(self, actions: Sequence[str], before: str = "") -> str:
+        """A message's action row: `before` (its facts) over the icons and words."""
+        line = "&nbsp;&nbsp;".join(actions)
+        if before:
+            line = f"{html.escape(before)}<br>{line}"
+        return line
+
+    def _add_row(self) -> None:
+        """Remember the action row just appended (the last block holding an icon)."""
+        block = self.document().lastBlock()
+        for _ in range(4):
+            if not block.isValid():
+                return
+            if any(True for _ in _icon_fragments(block)):
+                self._rows.append(QTextCursor(block))
+                self._visible.add(len(self._rows) - 1)  # (added in the shown look)
+                self._show_rows()
+                return
+            block = block.previous()
+
+    def _row_at(self, position: int) -> int | None:
+        """The row of the message this document position belongs to: the row it is in, else
+        the first after it (a message's actions end it). None after the last row (an answer
+        being written)."""
+        n = bisect_right(self._rows, position, key=lambda c: c.position()) - 1
+        if n >= 0:
+            block = self._rows[n].block()
+            if position < block.position() + block.length():
+                return n
+        return n + 1 if n + 1 < len(self._rows) else None
+
+    def _show_rows(self, *, every: bool = False) -> None:
+        """Draw each row's icons as they should be now: shown for the newest message, the one
+        under the pointer and the one the keyboard is in; hidden (keeping their place) else.
+        Only rows whose look changes are touched (`every`: all, for new colours)."""
+        last = len(self._rows) - 1
+        shown = {n for n in (last, self._hover_row, self._focus_row) if n is not None and n >= 0}
+        todo = range(len(self._rows)) if every else sorted(self._visible | shown)
+        c = self._colours
+        cursor: QTextCursor | None = None
+        for n in todo:
+            if n > last:
+                continue
+            for frag, (name, colour) in _icon_fragments(self._rows[n].block()):
+                href = frag.charFormat().anchorHref()
+                want = (
+                    icons.HIDDEN if n not in shown else (c.link if href == self._hot else c.muted)
+                )
+                if want == colour:
+                    continue
+                if cursor is None:
+                    cursor = QTextCursor(self.document())
+                    cursor.beginEditBlock()
+                fmt = frag.charFormat().toImageFormat()
+                fmt.setName(icons.icon_url(name, want))
+                cursor.setPosition(frag.position())
+                cursor.setPosition(frag.position() + frag.length(), _KEEP)
+                cursor.setCharFormat(fmt)
+        if cursor is not None:
+            cursor.endEditBlock()
+        self._visible = shown
+
+    def _switch(self, dark: bool) -> None:
+        super()._switch(dark)
+        self._show_rows(every=True)
+
+    def _set_hover(self, row: int | None) -> None:
+        if row != self._hover_row:
+            self._hover_row = row
+            self._show_rows()
+
+    def mouseMoveEvent(self, e: QMouseEvent) -> None:
+        super().mouseMoveEvent(e)
+        if self._rows:
+            self._set_hover(self._row_at(self.cursorForPosition(e.position().toPoint()).position()))
+
+    def _on_highlighted(self, url: QUrl) -> None:
+        href = url.toString() if url.scheme() == ACTION_SCHEME else ""
+        if href != self._hot:
+            self._hot = href
+            self._show_rows()
+
+    def viewportEvent(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.Leave:
+            self._set_hover(None)
+        elif e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
+            name = self._icon_name_at(self.cursorForPosition(e.pos()))
+            if name:
+                QToolTip.showText(e.globalPos(), name, self)
+                return True
+        return super().viewportEvent(e)
+
+    def _icon_name_at(self, cursor: QTextCursor) -> str:
+        """The name of the action icon at (or just after) this cursor, if there is one."""
+        for step in (0, 1):
+            probe = QTextCursor(cursor)
+            if step:
+                probe.movePosition(QTextCursor.MoveOperation.NextCharacter)
+            fmt = probe.charFormat()
+            if fmt.isImageFormat() and icons.parse_icon_url(fmt.toImageFormat().name()):
+                return str(fmt.property(QTextFormat.Property.ImageAltText) or "")
+        return ""
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab from link to link: the row of an action the keyboard lands on shows, and its
+        name is said to a screen reader (the icon has no words of its own)."""
+        moved = super().focusNextPrevChild(next)
+        cursor = self.textCursor()
+        row, name = None, ""
+        if moved and cursor.hasSelection():
+            start = QTextCursor(cursor)
+            start.setPosition(cursor.selectionStart())
+            name = self._icon_name_at(start)
+            if name:
+                row = self._row_at(cursor.selectionStart())
+        if row != self._focus_row:
+            self._focus_row = row
+            self._show_rows()
+        if name:
+            from askshot.ui.qt.a11y import announce
+
+            announce(self, name)
+        return moved
+
+    def focusOutEvent(self, e: Any) -> None:
+        super().focusOutEvent(e)
+        if self._focus_row is not None:
+            self._focus_row = None
+            self._show_rows()
+
+    def loadResource(self, type: int, name: QUrl | str) -> Any:
+        if type == QTextDocument.ResourceType.ImageResource:
+            found = icons.parse_icon_url(name)
+            if found is not None:
+                return icons.draw(*found, max(1.0, self.devicePixelRatioF()))
+        return super().loadResource(type, name)
 
     def _on_action(self, url: QUrl) -> None:
         if url.scheme() != ACTION_SCHEME:
@@ -114,9 +290,14 @@ class ConversationView(TranscriptView):
     def add_user(self, m: StoredMessage) -> None:
         tr = self.tr
         pics = "".join(self._thumb_html(img.sha256) for img in m.images)
-        actions = [_link("edit", m.id, tr("Edit")), _link("copy", m.id, tr("Copy"))]
-        actions += self._versions(m)
+        muted = self._colours.muted
+        actions = [
+            _icon("edit", m.id, tr("Edit"), muted),
+            _icon("copy", m.id, tr("Copy"), muted),
+            *self._versions(m),
+        ]
         self.add_question(m.text, pics, actions)
+        self._add_row()
 
     def add_question(self, text: str, pics: str = "", actions: Sequence[str] = ()) -> None:
         """A question as the user sees it: `pics` (HTML images) above the text, `actions`
@@ -134,7 +315,7 @@ class ConversationView(TranscriptView):
             + "</td></tr></table>"
             + (
                 f'<p align="right" style="font-size:small; color:{c.muted}; margin-top:2px">'
-                f"{'&nbsp;&nbsp;'.join(actions)}</p>"
+                f"{self._actions_html(actions)}</p>"
                 if actions
                 else ""
             )
@@ -179,18 +360,16 @@ class ConversationView(TranscriptView):
             blocks.append(f'<p style="color:{muted}"><i>{html.escape(m.error)}</i> {go_on}</p>')
         elif go_on:
             blocks.append(f"<p>{go_on}</p>")
-        facts = usage_line(m, tr)
         actions = [
-            _link("copy", m.id, tr("Copy")),
-            _link("regenerate", m.id, tr("Regenerate")),
-            _link("delete", m.id, tr("Delete")),
+            _icon("copy", m.id, tr("Copy"), muted),
+            _icon("regenerate", m.id, tr("Regenerate"), muted),
+            _icon("delete", m.id, tr("Delete"), muted),
             *self._versions(m),
         ]
-        line = "&nbsp;&nbsp;".join(actions)
-        if facts:
-            line = f"{html.escape(facts)}<br>{line}"
+        line = self._actions_html(actions, usage_line(m, tr))
         blocks.append(f'<p style="font-size:small; color:{muted}">{line}</p>')
         self.append_html("".join(blocks))
+        self._add_row()
 
     def error_html(self, message: str, message_id: int, kind: str | None) -> str:
         links = [_link("regenerate", message_id, self.tr("Retry"))]
@@ -216,3 +395,19 @@ class ConversationView(TranscriptView):
     def add_notice(self, text: str, *, error: bool = False) -> None:
         colour = self._colours.error if error else self._colours.muted
         self.append_html(f'<p style="color:{colour}"><i>{html.escape(text)}</i></p>')
+
+
+_KEEP = QTextCursor.MoveMode.KeepAnchor
+
+
+def _icon_fragments(block: Any) -> Any:
+    """(fragment, (name, colour)) of each action icon in a block."""
+    it = block.begin()
+    while not it.atEnd():
+        frag = it.fragment()
+        fmt = frag.charFormat()
+        if fmt.isImageFormat():
+            found = icons.parse_icon_url(fmt.toImageFormat().name())
+            if found is not None:
+                yield frag, found
+        it += 1
