@@ -335,7 +335,8 @@ class ConversationView(TranscriptView):
         label = header or self.tr("Answer")
         muted = self._colours.muted
         self.append_html(
-            f'<p style="margin-top:14px; font-size:small; color:{muted}">{html.escape(label)}</p>'
+            f'<p style="margin-top:8px; margin-bottom:0; font-size:small; color:{muted}">'
+            f"{html.escape(label)}</p>"
         )
         return self.add_reply()
 
