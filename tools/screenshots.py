@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -61,39 +62,54 @@ def ask(w: object, text: str) -> None:
     QTest.keyClick(box, Qt.Key.Key_Return)
 
 
-def main() -> None:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs"
-    out.mkdir(parents=True, exist_ok=True)
-    home = tempfile.mkdtemp(prefix="askshot-shots-")
+def start_app(home: str) -> QApplication:
+    """The application, with Askshot's data in `home` (a fresh folder)."""
     os.environ["ASKSHOT_HOME"] = home
     app = QApplication([sys.argv[0]])
     app.setApplicationName("Askshot")
+    return app
+
+
+def open_window(app: QApplication, theme: str, services: object = None, wait: float = 0.8) -> Any:
+    """The main window in `theme` at the README's size, shown and settled."""
+    from askshot.ui.shell.main_window import MainWindow
+    from askshot.ui.shell.services import Services
+    from askshot.ui.shell.theme import apply_theme
+
+    w = MainWindow(services or Services.create(), dark=apply_theme(app, theme))
+    w.resize(1100, 720)
+    w.show()
+    pump(wait)
+    return w
+
+
+def use_server(server: fs.FakeServer) -> None:
+    """Ask the loopback server, with a key that is not real."""
+    os.environ["OPENAI_API_KEY"] = "sk-screenshot-not-real"
+    os.environ["OPENAI_BASE_URL"] = server.base_url
+
+
+def main() -> None:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs"
+    out.mkdir(parents=True, exist_ok=True)
+    app = start_app(tempfile.mkdtemp(prefix="askshot-shots-"))
     from keyring.backends.fail import Keyring as NoKeyring
 
     from askshot.core.keys.store import KeyStore
     from askshot.ui.settings.dialog import SettingsDialog
-    from askshot.ui.shell.main_window import MainWindow
     from askshot.ui.shell.services import Services
-    from askshot.ui.shell.theme import apply_theme
 
     server = fs.FakeServer().start()
     try:
         # 1. first run: no key anywhere
         services = Services.create()
         services.keys = KeyStore(backend=NoKeyring())
-        w = MainWindow(services, dark=apply_theme(app, "light"))
-        w.resize(1100, 720)
-        w.show()
-        pump(1.0)
+        w = open_window(app, "light", services, wait=1.0)
         w.grab().save(str(out / "first-run.png"))
         w.close()
 
-        os.environ["OPENAI_API_KEY"] = "sk-screenshot-not-real"
-        os.environ["OPENAI_BASE_URL"] = server.base_url
-        w = MainWindow(Services.create(), dark=False)
-        w.resize(1100, 720)
-        w.show()
-        pump(0.8)
+        use_server(server)
+        w = open_window(app, "light")
         w.grab().save(str(out / "empty-chat.png"))
 
         server.enqueue(fs.text_reply(["never shown"], think=60))
@@ -132,11 +148,7 @@ def main() -> None:
         dialog.close()
         w.close()
 
-        dark = apply_theme(app, "dark")
-        w = MainWindow(Services.create(), dark=dark)
-        w.resize(1100, 720)
-        w.show()
-        pump(0.8)
+        w = open_window(app, "dark")
         latest = w.store.latest_conversation_id()
         if latest is not None:
             w.open_conversation(latest)

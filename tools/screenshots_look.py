@@ -27,7 +27,15 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from tests.helpers import fakeserver as fs  # noqa: E402
-from tools.screenshots import ANSWER, ask, pump, wait_idle  # noqa: E402
+from tools.screenshots import (  # noqa: E402
+    ANSWER,
+    ask,
+    open_window,
+    pump,
+    start_app,
+    use_server,
+    wait_idle,
+)
 
 
 def _point_at(w: object, text: str) -> None:
@@ -51,22 +59,11 @@ def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "look"
     scale2 = "--scale2" in sys.argv
     out.mkdir(parents=True, exist_ok=True)
-    home = tempfile.mkdtemp(prefix="askshot-look-")
-    os.environ["ASKSHOT_HOME"] = home
-    app = QApplication([sys.argv[0]])
-    app.setApplicationName("Askshot")
-    from askshot.ui.shell.main_window import MainWindow
-    from askshot.ui.shell.services import Services
-    from askshot.ui.shell.theme import apply_theme
-
+    app = start_app(tempfile.mkdtemp(prefix="askshot-look-"))
     server = fs.FakeServer().start()
-    os.environ["OPENAI_API_KEY"] = "sk-screenshot-not-real"
-    os.environ["OPENAI_BASE_URL"] = server.base_url
+    use_server(server)
     try:
-        w = MainWindow(Services.create(), dark=apply_theme(app, "light"))
-        w.resize(1100, 720)
-        w.show()
-        pump(0.8)
+        w = open_window(app, "light")
         pieces = [ANSWER[i : i + 40] for i in range(0, len(ANSWER), 40)]
         server.enqueue(
             fs.text_reply(pieces, usage=fs.usage_chunk(1480, 912, 640, 1024)),
@@ -105,10 +102,7 @@ def main() -> None:
         w.close()
 
         for theme in ("dark", "high-contrast"):
-            w = MainWindow(Services.create(), dark=apply_theme(app, theme))
-            w.resize(1100, 720)
-            w.show()
-            pump(0.8)
+            w = open_window(app, theme)
             latest = w.store.latest_conversation_id()
             if latest is not None:
                 w.open_conversation(latest)

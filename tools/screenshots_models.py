@@ -9,7 +9,6 @@ server, grabbed with Qt; the picker's popup is a window of its own, painted in w
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -19,10 +18,16 @@ sys.path.insert(0, str(ROOT))
 
 from PySide6.QtGui import QPainter  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from tests.helpers import fakeserver as fs  # noqa: E402
-from tools.screenshots import ask, pump, wait_idle  # noqa: E402
+from tools.screenshots import (  # noqa: E402
+    ask,
+    open_window,
+    pump,
+    start_app,
+    use_server,
+    wait_idle,
+)
 
 VENDORS = ("openai", "anthropic", "google", "meta-llama", "mistralai", "qwen", "x-ai", "deepseek")
 
@@ -51,28 +56,19 @@ def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs"
     out.mkdir(parents=True, exist_ok=True)
     home = tempfile.mkdtemp(prefix="askshot-shots-")
-    os.environ["ASKSHOT_HOME"] = home
     config = Path(home) / "config"
     config.mkdir(parents=True)
     (config / "settings.json").write_text(json.dumps({"version": 1, "monthly_budget_usd": 5.0}))
-    app = QApplication([sys.argv[0]])
-    app.setApplicationName("Askshot")
-    from askshot.ui.shell.main_window import MainWindow
-    from askshot.ui.shell.services import Services
-    from askshot.ui.shell.theme import apply_theme
+    app = start_app(home)
 
     server = fs.FakeServer().start()
     server.models_reply = fs.Reply(
         headers={"Content-Type": "application/json"},
         body=json.dumps(openrouter_like_list()).encode(),
     )
-    os.environ["OPENAI_API_KEY"] = "sk-screenshot-not-real"
-    os.environ["OPENAI_BASE_URL"] = server.base_url
+    use_server(server)
     try:
-        w = MainWindow(Services.create(), dark=apply_theme(app, "light"))
-        w.resize(1100, 720)
-        w.show()
-        pump(1.0)
+        w = open_window(app, "light", wait=1.0)
         server.enqueue(
             fs.text_reply(
                 [

@@ -5,6 +5,8 @@ Judged on the view's pixels, in the window, on answers streamed from the loopbac
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QTextCursor
 from pytestqt.qtbot import QtBot
@@ -49,16 +51,20 @@ def _icon_rects(w: MainWindow) -> list[list[QRect]]:
     return rows
 
 
-def _ink(image: QImage, rect: QRect, background: QColor) -> int:
-    """How many pixels in `rect` differ clearly from the background."""
-    n = 0
+def _pixels(image: QImage, rect: QRect) -> Iterator[QColor]:
+    """The colours of the image's pixels in `rect` (logical coordinates)."""
     dpr = image.devicePixelRatio()
     for y in range(round(rect.top() * dpr), round((rect.bottom() + 1) * dpr)):
         for x in range(round(rect.left() * dpr), round((rect.right() + 1) * dpr)):
-            c = image.pixelColor(x, y)
-            if abs(c.red() - background.red()) + abs(c.green() - background.green()) > 60:
-                n += 1
-    return n
+            yield image.pixelColor(x, y)
+
+
+def _ink(image: QImage, rect: QRect, background: QColor) -> int:
+    """How many pixels in `rect` differ clearly from the background."""
+    return sum(
+        abs(c.red() - background.red()) + abs(c.green() - background.green()) > 60
+        for c in _pixels(image, rect)
+    )
 
 
 def _shown(w: MainWindow) -> list[bool]:
@@ -103,13 +109,9 @@ def test_icons_show_under_the_newest_message_and_where_the_pointer_is(
     def blue() -> bool:
         view.viewport().repaint()
         image = view.viewport().grab().toImage()
-        dpr = image.devicePixelRatio()
-        for y in range(round(edit.top() * dpr), round((edit.bottom() + 1) * dpr)):
-            for x in range(round(edit.left() * dpr), round((edit.right() + 1) * dpr)):
-                c = image.pixelColor(x, y)
-                if c.blue() > c.red() + 80 and abs(c.hue() - link.hue()) < 20:
-                    return True
-        return False
+        return any(
+            c.blue() > c.red() + 80 and abs(c.hue() - link.hue()) < 20 for c in _pixels(image, edit)
+        )
 
     qtbot.waitUntil(blue)
     assert _shown(window) == [True, False, False, True]  # its own row, while on it
