@@ -78,6 +78,22 @@ def test_flex_without_capacity_is_a_sentence_and_not_retried(server: fs.FakeServ
     assert "service_tier" not in server.chat_requests[1].json
 
 
+def test_resource_unavailable_without_flex_is_a_rate_limit_retried(server: fs.FakeServer) -> None:
+    """The same 429 on a request at the normal price is no news about flex: it is a rate limit,
+    waited out and asked again, and the answer comes."""
+    server.enqueue(
+        fs.error_reply(
+            429, "Resource unavailable. Please retry later.", headers={"retry-after": "0"}
+        ),
+        fs.text_reply(["Came after a wait."]),
+    )
+    r = askshot("ask", "--no-flex", "now", env=cli_env(server))
+    assert r.returncode == 0, r.stderr
+    assert "Came after a wait." in r.stdout
+    assert "flex" not in r.stderr
+    assert len(server.chat_requests) == 2
+
+
 def test_flex_for_a_provider_without_it_is_refused(server: fs.FakeServer, tmp_path: Path) -> None:
     env = cli_env(None, OPENROUTER_API_KEY="sk-or-test")
     r = askshot(

@@ -86,6 +86,11 @@ def test_icons_show_under_the_newest_message_and_where_the_pointer_is(
     assert links(window).count("Regenerate") == 2 and links(window).count("Edit") == 2
     # question, answer, question, answer: only the newest answer's actions are drawn
     assert _shown(window) == [False, False, False, True]
+    # ...also when the conversation is opened again from the history
+    assert window.chat.conversation_id is not None
+    window.open_conversation(window.chat.conversation_id)
+    qtbot.waitUntil(lambda: len(view._rows) == 4)
+    assert _shown(window) == [False, False, False, True]
     row_ys = [view.cursorRect(QTextCursor(r)).y() for r in view._rows]
 
     # The pointer over the first answer's text: its actions come, the others stay hidden.

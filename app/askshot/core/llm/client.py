@@ -301,7 +301,9 @@ def _events_from_chunks(
         if not isinstance(obj, dict):
             return
         if obj.get("error") or event_type == "error":
-            raise error_from_payload(obj.get("error", obj), endpoint, request.model)
+            raise error_from_payload(
+                obj.get("error", obj), endpoint, request.model, flex=request.service_tier == "flex"
+            )
         for choice in obj.get("choices") or ():
             if not isinstance(choice, dict):
                 continue
@@ -311,7 +313,9 @@ def _events_from_chunks(
                 got_text = True
                 yield Delta(content)
             if choice.get("error"):  # OpenRouter: the provider failed mid-answer, and says why
-                raise error_from_payload(choice["error"], endpoint, request.model)
+                raise error_from_payload(
+                    choice["error"], endpoint, request.model, flex=request.service_tier == "flex"
+                )
             reason = choice.get("finish_reason")
             if reason:
                 finish_reason = str(reason)

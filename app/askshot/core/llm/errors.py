@@ -86,7 +86,10 @@ def error_from_response(
     content: bytes,
     endpoint: Endpoint,
     model: str,
+    *,
+    flex: bool = False,
 ) -> errors.ApiError:
+    """The typed error of a failed response; `flex`: the request asked for flex processing."""
     try:
         payload = json.loads(content.decode("utf-8", "replace")) if content else None
     except ValueError:
@@ -102,16 +105,19 @@ def error_from_response(
         endpoint,
         model,
         retry_after=parse_retry_after(headers),
+        flex=flex,
     )
 
 
-def error_from_payload(payload: Any, endpoint: Endpoint, model: str) -> errors.ApiError:
+def error_from_payload(
+    payload: Any, endpoint: Endpoint, model: str, *, flex: bool = False
+) -> errors.ApiError:
     """An `error` object that arrived inside a 200 stream (top-level, or in a choice as
     OpenRouter sends it). The sentence always carries what the provider said, keys scrubbed:
     mid-answer, that is the only account of what went wrong."""
     message, code, type_ = _error_fields({"error": payload})
     status = int(code) if code is not None and code.isdigit() else None
-    err = _classify(status, message, code, type_, endpoint, model, retry_after=None)
+    err = _classify(status, message, code, type_, endpoint, model, retry_after=None, flex=flex)
     server = _short(message, endpoint.api_key or "")
     if type(err) in (errors.BadRequest, errors.ServerError, errors.ApiError):
         # Not one of the specific kinds: it is an error reported mid-answer.
@@ -138,6 +144,7 @@ def _classify(
     model: str,
     *,
     retry_after: float | None,
+    flex: bool = False,
 ) -> errors.ApiError:
     host = endpoint.host
     server = _short(message, endpoint.api_key or "")
@@ -173,7 +180,12 @@ def _classify(
         return errors.BadRequest(
             f"Nothing answers at {endpoint.base_url} (HTTP 404). Check the base URL.{said}", **kw
         )
-    if (status == 429 or code == "429") and "resource" in lowered and "unavailable" in lowered:
+    if (
+        flex  # (without flex, "resource unavailable" is a rate limit like any other)
+        and (status == 429 or code == "429")
+        and "resource" in lowered
+        and "unavailable" in lowered
+    ):
         return errors.FlexUnavailable(
             f"{host} has no flex capacity for {model or 'this model'} right now (HTTP 429); "
             "nothing was charged. Send it again at the normal price, or try flex later.",

@@ -140,7 +140,12 @@ class Pump:
                 yield item
             elif isinstance(item, _HttpFailure):
                 raise error_from_response(
-                    item.status, item.headers, item.content, self._endpoint, self._body["model"]
+                    item.status,
+                    item.headers,
+                    item.content,
+                    self._endpoint,
+                    self._body["model"],
+                    flex=self._body.get("service_tier") == "flex",
                 )
             elif isinstance(item, httpx.TransportError):
                 raise transport_error(item, self._endpoint, self._timeouts) from None

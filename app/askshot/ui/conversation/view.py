@@ -98,6 +98,7 @@ class ConversationView(TranscriptView):
         self._focus_row: int | None = None
         self._hot = ""  # the href of the icon under the pointer: drawn in the link colour
         self._visible: set[int] = set()  # rows drawn shown
+        self._opening = False  # showing a whole branch: rows are drawn hidden, shown at the end
         self.highlighted.connect(self._on_highlighted)
 
     @property
@@ -115,6 +116,11 @@ class ConversationView(TranscriptView):
         self._hover_row = self._focus_row = None
         self._hot = ""
 
+    @property
+    def _icon_colour(self) -> str:
+        """How a new row's icons are drawn: shown, or hidden while a branch opens."""
+        return icons.HIDDEN if self._opening else self._colours.muted
+
     def _actions_html(self, actions: Sequence[str], before: str = "") -> str:
         """A message's action row: `before` (its facts) over the icons and words."""
         line = "&nbsp;&nbsp;".join(actions)
@@ -130,8 +136,9 @@ class ConversationView(TranscriptView):
                 return
             if any(True for _ in _icon_fragments(block)):
                 self._rows.append(QTextCursor(block))
-                self._visible.add(len(self._rows) - 1)  # (added in the shown look)
-                self._show_rows()
+                if not self._opening:
+                    self._visible.add(len(self._rows) - 1)  # (added in the shown look)
+                    self._show_rows()
                 return
             block = block.previous()
 
@@ -278,22 +285,27 @@ class ConversationView(TranscriptView):
                 hidden += 1
             label = self.tr("Show {0} earlier messages").format(hidden)
             self.append_html(f"<p>{_link('more', 0, label)}</p>")
-        for m in messages:
-            if m.role == "user":
-                self.add_user(m)
-            elif m.role == "assistant":
-                renderer = self.begin_reply(m)
-                renderer.append(m.text)
-                renderer.finish()
-                self.end_reply(m, last=m is messages[-1])
+        self._opening = True  # (one row shown at the end, not each shown and hidden again)
+        try:
+            for m in messages:
+                if m.role == "user":
+                    self.add_user(m)
+                elif m.role == "assistant":
+                    renderer = self.begin_reply(m)
+                    renderer.append(m.text)
+                    renderer.finish()
+                    self.end_reply(m, last=m is messages[-1])
+        finally:
+            self._opening = False
+        self._show_rows()
 
     def add_user(self, m: StoredMessage) -> None:
         tr = self.tr
         pics = "".join(self._thumb_html(img.sha256) for img in m.images)
-        muted = self._colours.muted
+        colour = self._icon_colour
         actions = [
-            _icon("edit", m.id, tr("Edit"), muted),
-            _icon("copy", m.id, tr("Copy"), muted),
+            _icon("edit", m.id, tr("Edit"), colour),
+            _icon("copy", m.id, tr("Copy"), colour),
             *self._versions(m),
         ]
         self.add_question(m.text, pics, actions)
@@ -362,9 +374,9 @@ class ConversationView(TranscriptView):
         elif go_on:
             blocks.append(f"<p>{go_on}</p>")
         actions = [
-            _icon("copy", m.id, tr("Copy"), muted),
-            _icon("regenerate", m.id, tr("Regenerate"), muted),
-            _icon("delete", m.id, tr("Delete"), muted),
+            _icon("copy", m.id, tr("Copy"), self._icon_colour),
+            _icon("regenerate", m.id, tr("Regenerate"), self._icon_colour),
+            _icon("delete", m.id, tr("Delete"), self._icon_colour),
             *self._versions(m),
         ]
         line = self._actions_html(actions, usage_line(m, tr))
