@@ -91,7 +91,11 @@ def main() -> None:
         for _ in range(30):  # Tab from link to link, to the first question's Copy
             QTest.keyClick(view, Qt.Key.Key_Tab)
             c = view.textCursor()
-            if c.hasSelection() and view._icon_name_at(c) == "Copy" and c.position() > copy:
+            if (
+                c.hasSelection()
+                and view._icon_name_at(c) == "Copy question"
+                and c.position() > copy
+            ):
                 break
         pump(0.2)
         w.grab().save(str(out / "after-focus.png"))

@@ -83,7 +83,9 @@ def test_icons_show_under_the_newest_message_and_where_the_pointer_is(
 ) -> None:
     _two_turns(qtbot, window, server)
     view = window.view
-    assert links(window).count("Regenerate") == 2 and links(window).count("Edit") == 2
+    assert (
+        links(window).count("Regenerate answer") == 2 and links(window).count("Edit question") == 2
+    )
     # question, answer, question, answer: only the newest answer's actions are drawn
     assert _shown(window) == [False, False, False, True]
     # ...also when the conversation is opened again from the history
@@ -120,7 +122,7 @@ def test_icons_show_under_the_newest_message_and_where_the_pointer_is(
 
     qtbot.waitUntil(blue)
     assert _shown(window) == [True, False, False, True]  # its own row, while on it
-    assert view._icon_name_at(view.cursorForPosition(edit.center())) == "Edit"
+    assert view._icon_name_at(view.cursorForPosition(edit.center())) == "Edit question"
 
 
 def test_a_clicked_icon_does_its_action(
@@ -154,13 +156,16 @@ def test_the_keyboard_reaches_every_icon_shows_it_and_says_its_name(
     view.setFocus()
     qtbot.waitUntil(view.hasFocus)
     # Tab from link to link until the first question's Copy has the focus.
-    target = link_positions(view, "Copy")[0]
+    target = link_positions(view, "Copy question")[0]
     for _ in range(20):
         qtbot.keyClick(view, Qt.Key.Key_Tab)
         if view.textCursor().selectionStart() == target:
             break
     assert view.textCursor().selectionStart() == target, "Tab never reached the icon"
-    assert said[-2:] == ["Edit", "Copy"]  # each icon said as the keyboard landed on it
+    assert said[-2:] == [
+        "Edit question",
+        "Copy question",
+    ]  # each icon said as the keyboard landed on it
     assert _shown(window) == [True, False, False, True]  # its row shows while it has the focus
     qtbot.keyClick(view, Qt.Key.Key_Return)
     assert QGuiApplication.clipboard().text() == "first question"

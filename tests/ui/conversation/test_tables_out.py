@@ -139,7 +139,7 @@ def test_the_table_preset_streams_rows_not_json_and_regenerates_as_data(
     assert "Cake" not in window.view.toPlainText()  # the second row is not complete yet
     idle(qtbot, window)
     assert seen and not any('"columns"' in t or '["Tea"' in t for t in seen)
-    click_link(qtbot, window, "Regenerate")
+    click_link(qtbot, window, "Regenerate answer")
     idle(qtbot, window)
     again = server.chat_requests[-1].json
     assert again["response_format"]["json_schema"]["schema"] == structured.TABLE_SCHEMA

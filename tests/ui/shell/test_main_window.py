@@ -290,7 +290,7 @@ def test_regenerate_keeps_the_earlier_version(qtbot, window, server) -> None:
     server.enqueue(fs.text_reply(["Answer A"]), fs.text_reply(["Answer B"]))
     send(qtbot, window, "q")
     idle(qtbot, window)
-    click_link(qtbot, window, "Regenerate")
+    click_link(qtbot, window, "Regenerate answer")
     idle(qtbot, window)
     text = window.view.toPlainText()
     assert "Answer B" in text and "Answer A" not in text and "version 2 of 2" in text
@@ -305,7 +305,7 @@ def test_edit_and_resend_makes_a_new_version(qtbot, window, server) -> None:
     server.enqueue(fs.text_reply(["about cats"]), fs.text_reply(["about dogs"]))
     send(qtbot, window, "cats?")
     idle(qtbot, window)
-    click_link(qtbot, window, "Edit")
+    click_link(qtbot, window, "Edit question")
     assert window.composer.text() == "cats?"
     assert window.edit_banner.isVisible()
     window.composer.message_box.selectAll()
@@ -326,7 +326,7 @@ def test_delete_message(qtbot, window, server) -> None:
     idle(qtbot, window)
     send(qtbot, window, "q2")
     idle(qtbot, window)
-    click_link(qtbot, window, "Delete")
+    click_link(qtbot, window, "Delete answer")
     assert [m.text for m in stored(window)] == ["q1", "one", "q2"]
 
 

@@ -304,8 +304,8 @@ class ConversationView(TranscriptView):
         pics = "".join(self._thumb_html(img.sha256) for img in m.images)
         colour = self._icon_colour
         actions = [
-            _icon("edit", m.id, tr("Edit"), colour),
-            _icon("copy", m.id, tr("Copy"), colour),
+            _icon("edit", m.id, tr("Edit question"), colour),
+            _icon("copy", m.id, tr("Copy question"), colour),
             *self._versions(m),
         ]
         self.add_question(m.text, pics, actions)
@@ -374,9 +374,9 @@ class ConversationView(TranscriptView):
         elif go_on:
             blocks.append(f"<p>{go_on}</p>")
         actions = [
-            _icon("copy", m.id, tr("Copy"), self._icon_colour),
-            _icon("regenerate", m.id, tr("Regenerate"), self._icon_colour),
-            _icon("delete", m.id, tr("Delete"), self._icon_colour),
+            _icon("copy", m.id, tr("Copy answer"), self._icon_colour),
+            _icon("regenerate", m.id, tr("Regenerate answer"), self._icon_colour),
+            _icon("delete", m.id, tr("Delete answer"), self._icon_colour),
             *self._versions(m),
         ]
         line = self._actions_html(actions, usage_line(m, tr))
