@@ -316,12 +316,15 @@ class Exchange:
                     self._finish("done", note, None)
                 yield event
         except errors.Cancelled as exc:
+            self._rows_so_far()
             self._finish("cancelled", exc.message, None)
             raise
         except (KeyboardInterrupt, GeneratorExit):
+            self._rows_so_far()
             self._finish("cancelled", errors.Cancelled().message, None)
             raise
         except errors.AskshotError as exc:
+            self._rows_so_far()
             self._finish("failed", exc.message, exc.kind)
             raise
         except Exception as exc:  # a bug: keep the text, say so, and let it be logged above
@@ -348,6 +351,22 @@ class Exchange:
         if table is None:
             return " ".join(p for p in (note, "The answer did not come as a table.") if p)
         return note
+
+    def _rows_so_far(self) -> None:
+        """A table asked for as data that stopped half-way is kept as the rows that had come
+        whole, as a Markdown table: what the window showed, not half a JSON text. (Until its
+        column names came, the JSON is kept as it is.)"""
+        if not structured.is_table_format(self.ask_with.response_format) or self.continued:
+            return
+        from askshot.core.tables import JsonTableStream
+
+        with self._lock:
+            saver = self._saver
+            if saver is None:
+                return
+            shown = JsonTableStream().feed(saver.text)
+            if shown and shown != saver.text:
+                saver.replace_text(shown)
 
     def _append(self, text: str) -> None:
         with self._lock:

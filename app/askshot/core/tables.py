@@ -103,10 +103,12 @@ class JsonTableStream:
     _ROWS = re.compile(r'"rows"\s*:\s*\[')
 
     def __init__(self) -> None:
-        self._text = ""
+        self._text = ""  # what is not consumed yet (whole rows are dropped as they are shown)
         self._mode = ""  # "" undecided, "json", "text"
         self._columns: list[str] | None = None
         self._rows_at = -1  # where the next row may start, once "rows": [ is seen
+        self._searched = 0  # how far the keys were looked for (a key may straddle a chunk)
+        self._columns_at = -1  # where the column names start, once their key is seen
         self._waiting: list[list[str]] = []  # rows complete before the columns were
         self._ended = False
         self._decoder = json.JSONDecoder()
@@ -115,33 +117,39 @@ class JsonTableStream:
         self._text += text
         if not self._mode:
             head = self._text.lstrip()
-            if head.startswith("```"):  # a fence around the JSON: decide after its first line
+            if head.startswith("`") or not head:  # maybe a fence: decide after its first line
                 if "\n" not in head:
                     return ""
-                head = head.split("\n", 1)[1].lstrip()
-            if not head:
-                return ""
+                if head.startswith("```"):
+                    head = head.split("\n", 1)[1].lstrip()
+                    if not head:
+                        return ""
             self._mode = "json" if head.startswith("{") else "text"
             if self._mode == "text":
-                return self._text
+                out, self._text = self._text, ""
+                return out
         if self._mode == "text":
+            self._text = ""
             return text
         return self._scan()
+
+    def _find(self, pattern: re.Pattern[str]) -> int:
+        """Where the value after this key starts, or -1 (only new text is looked at)."""
+        m = pattern.search(self._text, max(0, self._searched - 16))
+        return m.end() if m is not None else -1
 
     def _scan(self) -> str:
         out = ""
         if self._columns is None:
-            m = self._COLUMNS.search(self._text)
-            if m is not None:
-                value = self._decode(m.end())
-                if value is not None:
-                    self._columns = [str(c) for c in value[0]] if isinstance(value[0], list) else []
-                    width = max(1, len(self._columns))
-                    out += _md_row(self._columns, width) + "|" + "---|" * width + "\n"
-        if self._rows_at < 0:
-            m = self._ROWS.search(self._text)
-            if m is not None:
-                self._rows_at = m.end()
+            if self._columns_at < 0:
+                self._columns_at = self._find(self._COLUMNS)
+            value = self._decode(self._columns_at) if self._columns_at >= 0 else None
+            if value is not None:
+                self._columns = [str(c) for c in value[0]] if isinstance(value[0], list) else []
+                width = max(1, len(self._columns))
+                out += _md_row(self._columns, width) + "|" + "---|" * width + "\n"
+        if self._rows_at < 0 and not self._ended:
+            self._rows_at = self._find(self._ROWS)
         while self._rows_at >= 0 and not self._ended:
             i = self._rows_at
             while i < len(self._text) and self._text[i] in " \t\r\n,":
@@ -150,12 +158,20 @@ class JsonTableStream:
                 break
             if self._text[i] == "]":
                 self._ended = True
+                self._rows_at = i + 1
                 break
             value = self._decode(i)
             if value is None:
                 break
             row, self._rows_at = value
             self._waiting.append([str(c) for c in row] if isinstance(row, list) else [str(row)])
+        if self._rows_at > 0:
+            # Rows shown (or decoded, waiting for the columns that follow them) are not looked
+            # at again: each chunk costs its own length, not the whole answer's. The columns,
+            # when they come first, are complete before "rows" begins.
+            self._text = self._text[self._rows_at :]
+            self._rows_at = 0 if not self._ended else -1
+        self._searched = len(self._text)
         if self._columns is not None and self._waiting:
             width = max(1, len(self._columns))
             out += "".join(_md_row(r, width) for r in self._waiting)

@@ -182,6 +182,12 @@ def test_hidden_icons_are_not_copied_with_a_selection(
     _two_turns(qtbot, window, server)
     view = window.view
     view.selectAll()
-    text = view.createMimeDataFromSelection().text()
+    data = view.createMimeDataFromSelection()
+    text = data.text()
     assert "first question" in text and "The second answer." in text
-    assert "\ufffc" not in text
+    assert "\ufffc" not in text and "\xa0" not in text
+    # the rich formats stay (a paste into a word processor keeps bold and tables), iconless
+    for name in ("text/html", "text/markdown"):
+        rich = bytes(data.data(name).data())
+        assert b"The second answer." in rich and b"askshot-icon" not in rich, name
+    assert b"\xc2\xa0\xc2\xa0" not in bytes(data.data("text/markdown").data())

@@ -147,3 +147,27 @@ def test_the_table_preset_streams_rows_not_json_and_regenerates_as_data(
     answers = [m for m in stored(window) if m.role == "assistant"]
     assert answers[-1].text.startswith("| Item | Price |")
     assert '"columns"' not in window.view.toPlainText()
+
+
+def test_a_table_stopped_half_way_is_kept_as_the_rows_that_came(
+    qtbot: QtBot,
+    window: MainWindow,  # noqa: F811
+    server: fs.FakeServer,
+) -> None:
+    """Stopped while the table arrives: the answer kept (and copied, and reopened) is the rows
+    the window showed, as a table, not half a JSON text."""
+    head = '{"columns": ["Item", "Price"], "rows": [["Tea", "$3"], ["Ca'
+    server.enqueue(fs.text_reply([head, 'ke", "$4"]]}'], delay=0.3, think=0.0))
+    server.enqueue(fs.text_reply(["never asked"]))
+    button = next(b for b in window.presets.buttons if b.text() == "Table → CSV")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Tea" in window.view.toPlainText())
+    window.chat.stop()
+    idle(qtbot, window)
+    answer = [m for m in stored(window) if m.role == "assistant"][-1]
+    assert answer.status == "cancelled"
+    assert answer.text == "| Item | Price |\n|---|---|\n| Tea | $3 |\n"
+    assert window.chat.conversation_id is not None
+    window.open_conversation(window.chat.conversation_id)
+    qtbot.waitUntil(lambda: "Tea" in window.view.toPlainText())
+    assert '"columns"' not in window.view.toPlainText()

@@ -244,6 +244,21 @@ def test_openrouter_error_inside_stream(client, server) -> None:
     assert len(server.chat_requests) == 1, "no retry after text was produced"
 
 
+def test_no_flex_capacity_is_judged_by_what_was_sent(client, server) -> None:
+    """Flex asked for, turned down by a gateway and so not sent: a 429 "resource unavailable"
+    inside the next stream is a rate limit, waited out and asked again, not "no flex
+    capacity" (which would offer the normal price the request already had)."""
+    server.enqueue(
+        fs.error_reply(400, "Unknown parameter: 'service_tier'.", code="unsupported_parameter"),
+        fs.Reply(steps=[fs.data({"error": {"code": 429, "message": "Resource unavailable"}})]),
+        fs.text_reply(["came"]),
+    )
+    events = collect(client, ep(server), ask(service_tier="flex"))
+    assert text_of(events) == "came"
+    assert "service_tier" not in server.chat_requests[1].json
+    assert len(server.chat_requests) == 3
+
+
 def test_finish_reason_error_is_an_error(client, server) -> None:
     server.enqueue(
         fs.Reply(steps=[fs.data(fs.chunk("x")), fs.data(fs.chunk(finish_reason="error"))])

@@ -265,7 +265,8 @@ class ChatClient:
         unregister = cancel.on_cancel(pump.abort)
         pump.start()
         try:
-            yield from _events_from_chunks(pump.chunks(), endpoint, request, cancel)
+            flex = body.get("service_tier") == "flex"  # (as sent: a gateway may not take it)
+            yield from _events_from_chunks(pump.chunks(), endpoint, request, cancel, flex=flex)
         finally:
             unregister()
             pump.abort()
@@ -277,7 +278,12 @@ _FINISH_NOTES = {
 
 
 def _events_from_chunks(
-    chunks: Iterator[bytes], endpoint: Endpoint, request: ChatRequest, cancel: CancelToken
+    chunks: Iterator[bytes],
+    endpoint: Endpoint,
+    request: ChatRequest,
+    cancel: CancelToken,
+    *,
+    flex: bool = False,
 ) -> Iterator[Event]:
     decoder = SSEDecoder()
     finish_reason: str | None = None
@@ -301,9 +307,7 @@ def _events_from_chunks(
         if not isinstance(obj, dict):
             return
         if obj.get("error") or event_type == "error":
-            raise error_from_payload(
-                obj.get("error", obj), endpoint, request.model, flex=request.service_tier == "flex"
-            )
+            raise error_from_payload(obj.get("error", obj), endpoint, request.model, flex=flex)
         for choice in obj.get("choices") or ():
             if not isinstance(choice, dict):
                 continue
@@ -313,9 +317,7 @@ def _events_from_chunks(
                 got_text = True
                 yield Delta(content)
             if choice.get("error"):  # OpenRouter: the provider failed mid-answer, and says why
-                raise error_from_payload(
-                    choice["error"], endpoint, request.model, flex=request.service_tier == "flex"
-                )
+                raise error_from_payload(choice["error"], endpoint, request.model, flex=flex)
             reason = choice.get("finish_reason")
             if reason:
                 finish_reason = str(reason)

@@ -9,6 +9,7 @@ user is at the end.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import Any
@@ -392,14 +393,15 @@ class TranscriptView(_QTextBrowser):
         menu.deleteLater()
 
     def createMimeDataFromSelection(self) -> QMimeData:
-        """A selection copies as text with each formula as its LaTeX ($…$, $$…$$), and without
-        the object characters of other images (a screenshot's thumbnail, an action's icon)."""
+        """A selection copies with each formula as its LaTeX ($…$, $$…$$), as text; and
+        without the object characters of other images (a screenshot's thumbnail, an action's
+        icon), its rich formats kept but for the icons."""
         data = super().createMimeDataFromSelection()
         cursor = self.textCursor()
         start, end = cursor.selectionStart(), cursor.selectionEnd()
         doc = self.document()
         parts: list[str] = []
-        math = False
+        math = pictures = False
         block = doc.findBlock(start)
         while block.isValid() and block.position() <= end:
             it = block.begin()
@@ -414,17 +416,23 @@ class TranscriptView(_QTextBrowser):
                         f = found[0]
                         parts.append(("$$%s$$" if f.display else "$%s$") % f.latex.strip())
                     elif fmt.isImageFormat():
-                        math = True  # a picture or an icon: no text of its own to copy
+                        pictures = True  # a picture or an icon: no text of its own to copy
                     else:
                         parts.append(frag.text()[lo - frag.position() : hi - frag.position()])
                 it += 1
             if block.position() + block.length() <= end:
                 parts.append("\n")
             block = block.next()
-        if not math:
+        if not (math or pictures):
             return data
+        text = "".join(parts).replace("\u2028", "\n")
+        text = "\n".join(line.rstrip(" \xa0") for line in text.split("\n")).strip("\n")
         out = QMimeData()  # (Qt's own is computed on demand: setText on it does nothing)
-        out.setText("".join(parts).replace("\u2028", "\n").strip("\n"))
+        if not math:  # the rich formats too (a formula's would be an image nobody can load)
+            for name in data.formats():
+                if name != "text/plain":
+                    out.setData(name, _without_icons(name, bytes(data.data(name).data())))
+        out.setText(text)
         return out
 
     # -- a comfortable line length -----------------------------------------------------------
@@ -454,6 +462,22 @@ class TranscriptView(_QTextBrowser):
     def _on_range(self, _minimum: int, maximum: int) -> None:
         if self._follow:
             self.verticalScrollBar().setValue(maximum)
+
+
+_ICON_HTML = re.compile(
+    rb'(?:<a href="askshot:[^"]*"[^>]*>\s*)?<img [^>]*src="askshot-icon:[^>]*>(?:\s*</a>)?'
+)
+_ICON_MD = re.compile(rb"\[?!\[[^\]]*\]\(askshot-icon:[^)]*\)(?:\]\(askshot:[^)]*\))?[ \t]*\n?")
+_BLANK_MD = re.compile(rb"(?m)^(?:\xc2\xa0| )+\n")
+
+
+def _without_icons(mime: str, data: bytes) -> bytes:
+    """A copied rich format without the action icons (images only Askshot can draw)."""
+    if mime == "text/html":
+        return _ICON_HTML.sub(b"", data)
+    if mime == "text/markdown":  # (and the lines left holding only the spaces between them)
+        return _BLANK_MD.sub(b"", _ICON_MD.sub(b"", data))
+    return data
 
 
 def _data_image(url: QUrl, max_width: int) -> QImage | None:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QUrl, Signal
-from PySide6.QtGui import QHelpEvent, QMouseEvent, QTextCursor, QTextDocument, QTextFormat
+from PySide6.QtGui import QCursor, QHelpEvent, QMouseEvent, QTextCursor, QTextDocument, QTextFormat
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from askshot.core.history import StoredMessage
@@ -100,6 +100,7 @@ class ConversationView(TranscriptView):
         self._visible: set[int] = set()  # rows drawn shown
         self._opening = False  # showing a whole branch: rows are drawn hidden, shown at the end
         self.highlighted.connect(self._on_highlighted)
+        self.verticalScrollBar().valueChanged.connect(self._on_scrolled_under_pointer)
 
     @property
     def _colours(self) -> md.Theme:
@@ -198,6 +199,20 @@ class ConversationView(TranscriptView):
         if self._rows:
             self._set_hover(self._row_at(self.cursorForPosition(e.position().toPoint()).position()))
 
+    def _on_scrolled_under_pointer(self) -> None:
+        """The text moved under a pointer that did not (a wheel, an answer being followed):
+        the row under it now is the one to show."""
+        port = self.viewport()
+        if self._rows and port.underMouse():
+            pos = port.mapFromGlobal(QCursor.pos())
+            self._set_hover(self._row_at(self.cursorForPosition(pos).position()))
+
+    def mousePressEvent(self, e: QMouseEvent) -> None:
+        if self._focus_row is not None:  # a click moves the focus off the icon Tab reached
+            self._focus_row = None
+            self._show_rows()
+        super().mousePressEvent(e)
+
     def _on_highlighted(self, url: QUrl) -> None:
         href = url.toString() if url.scheme() == ACTION_SCHEME else ""
         if href != self._hot:
@@ -206,6 +221,7 @@ class ConversationView(TranscriptView):
 
     def viewportEvent(self, e: QEvent) -> bool:
         if e.type() == QEvent.Type.Leave:
+            self._hot = ""  # (Qt says nothing more of the icon it left by leaving the view)
             self._set_hover(None)
         elif e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
             name = self._icon_name_at(self.cursorForPosition(e.pos()))
