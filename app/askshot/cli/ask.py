@@ -36,7 +36,6 @@ from askshot.core.history import Store
 from askshot.core.llm.client import ChatClient
 from askshot.core.llm.params import ParamMemory
 from askshot.core.session import Ask, Exchange, Prepared, Question
-from askshot.core.tables import to_csv
 from askshot.core.types import Delta, Endpoint, Finished, Message, Retrying, Timeouts, Usage
 
 if TYPE_CHECKING:
@@ -432,6 +431,8 @@ class DataOut:
             if not rows:
                 self._fail("the answer holds no table")
                 return
+            from askshot.core.tables import to_csv  # (csv: only for --format csv)
+
             self.stream.write(to_csv(rows, line_end="\n"))
         else:
             try:

@@ -316,15 +316,15 @@ class Exchange:
                     self._finish("done", note, None)
                 yield event
         except errors.Cancelled as exc:
-            self._rows_so_far()
+            self._as_table(None, whole=False)
             self._finish("cancelled", exc.message, None)
             raise
         except (KeyboardInterrupt, GeneratorExit):
-            self._rows_so_far()
+            self._as_table(None, whole=False)
             self._finish("cancelled", errors.Cancelled().message, None)
             raise
         except errors.AskshotError as exc:
-            self._rows_so_far()
+            self._as_table(None, whole=False)
             self._finish("failed", exc.message, exc.kind)
             raise
         except Exception as exc:  # a bug: keep the text, say so, and let it be logged above
@@ -337,36 +337,29 @@ class Exchange:
             if self.history is not None:
                 self.history.release_thread()
 
-    def _as_table(self, note: str | None) -> str | None:
+    def _as_table(self, note: str | None, *, whole: bool = True) -> str | None:
         """A table asked for as data (structured.TABLE_PRESET) is kept as a Markdown table, which
-        the window shows with Copy CSV and Save CSV; an answer without one says so."""
+        the window shows with Copy CSV and Save CSV; a whole answer without one says so. One
+        stopped half-way keeps the rows that had come whole, as the window showed them (its
+        JSON as it is until the column names came); a continuation's text stays as it came."""
         if not structured.is_table_format(self.ask_with.response_format):
+            return note
+        if not whole and self.continued:
             return note
         with self._lock:
             saver = self._saver
             answer = saver.text if saver is not None else ""
-            table = structured.as_markdown_table(answer)
-            if table is not None and saver is not None:
+            if whole:
+                table = structured.as_markdown_table(answer)
+            else:
+                from askshot.core.tables import JsonTableStream
+
+                table = JsonTableStream().feed(answer) or None
+            if table is not None and saver is not None and table != answer:
                 saver.replace_text(table)
-        if table is None:
+        if table is None and whole:
             return " ".join(p for p in (note, "The answer did not come as a table.") if p)
         return note
-
-    def _rows_so_far(self) -> None:
-        """A table asked for as data that stopped half-way is kept as the rows that had come
-        whole, as a Markdown table: what the window showed, not half a JSON text. (Until its
-        column names came, the JSON is kept as it is.)"""
-        if not structured.is_table_format(self.ask_with.response_format) or self.continued:
-            return
-        from askshot.core.tables import JsonTableStream
-
-        with self._lock:
-            saver = self._saver
-            if saver is None:
-                return
-            shown = JsonTableStream().feed(saver.text)
-            if shown and shown != saver.text:
-                saver.replace_text(shown)
 
     def _append(self, text: str) -> None:
         with self._lock:

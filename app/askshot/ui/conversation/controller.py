@@ -487,11 +487,12 @@ class ConversationController(QObject):
             )
         elif exchange.reply_id is not None and self.conversation_id is not None:
             try:
-                if exchange.ask_with.response_format is not None and outcome.status == "done":
-                    self._reload(exchange.reply_id)  # the answer as it was kept (a table)
-                    self.costChanged.emit(self.store.conversation_cost(self.conversation_id))
-                    return
-                self.view.end_reply(self._with_versions(exchange.reply_id), outcome.error_kind)
+                kept = self._with_versions(exchange.reply_id)
+                shown = self._renderer.text if self._renderer is not None else kept.text
+                if worker.shown_as is not None and kept.text != shown:
+                    self._reload(exchange.reply_id)  # the table as it was kept, not as it came
+                else:
+                    self.view.end_reply(kept, outcome.error_kind)
                 self.costChanged.emit(self.store.conversation_cost(self.conversation_id))
                 return
             except HistoryError as exc:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QByteArray, QEvent, QMimeData, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
@@ -29,6 +30,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QTextCursor,
     QTextDocument,
+    QTextImageFormat,
 )
 from PySide6.QtWidgets import QTextBrowser as _QTextBrowser
 from PySide6.QtWidgets import QToolTip, QWidget
@@ -42,7 +44,10 @@ from askshot.ui.conversation.formulas import (
     parse_url,
     url_for,
 )
+from askshot.ui.conversation.icons import ICON_SCHEME
 from askshot.ui.conversation.renderer import MAX_CHARS_PER_UPDATE, ReplyRenderer, insert_html
+
+T = TypeVar("T")
 
 LINE_CHARS = 100  # the widest a line of the conversation gets, in average characters
 SIDE_MARGIN = 12  # px left and right of the text, at the least
@@ -359,16 +364,8 @@ class TranscriptView(_QTextBrowser):
 
     def formula_at(self, pos: QPoint) -> Formula | None:
         """The formula drawn at this point of the viewport, if any."""
-        cursor = self.cursorForPosition(pos)
-        for probe in (cursor, QTextCursor(cursor)):
-            if probe is not cursor:
-                probe.movePosition(QTextCursor.MoveOperation.NextCharacter)
-            fmt = probe.charFormat()
-            if fmt.isImageFormat():
-                found = parse_url(fmt.toImageFormat().name())
-                if found is not None:
-                    return found[0]
-        return None
+        found = image_near(self.cursorForPosition(pos), lambda f: parse_url(f.name()))
+        return found[0] if found is not None else None
 
     def viewportEvent(self, e: QEvent) -> bool:
         """A formula's tooltip is its LaTeX (tooltips go to the viewport, not the view)."""
@@ -464,10 +461,25 @@ class TranscriptView(_QTextBrowser):
             self.verticalScrollBar().setValue(maximum)
 
 
-_ICON_HTML = re.compile(
-    rb'(?:<a href="askshot:[^"]*"[^>]*>\s*)?<img [^>]*src="askshot-icon:[^>]*>(?:\s*</a>)?'
-)
-_ICON_MD = re.compile(rb"\[?!\[[^\]]*\]\(askshot-icon:[^)]*\)(?:\]\(askshot:[^)]*\))?[ \t]*\n?")
+def image_near(cursor: QTextCursor, match: Callable[[QTextImageFormat], T | None]) -> T | None:
+    """What `match` finds in the image just before this cursor, else just after it (a point on
+    an image puts the cursor on either side of it)."""
+    probe = QTextCursor(cursor)
+    for step in (False, True):
+        if step:
+            probe.movePosition(QTextCursor.MoveOperation.NextCharacter)
+        fmt = probe.charFormat()
+        if fmt.isImageFormat():
+            found = match(fmt.toImageFormat())
+            if found is not None:
+                return found
+    return None
+
+
+_ICON = re.escape(ICON_SCHEME).encode()
+# An action's icon as Qt writes it out, with the link around it: in HTML and in Markdown.
+_ICON_HTML = re.compile(rb'(?:<a [^>]*>\s*)?<img [^>]*src="' + _ICON + rb":[^>]*>(?:\s*</a>)?")
+_ICON_MD = re.compile(rb"\[?!\[[^\]]*\]\(" + _ICON + rb":[^)]*\)(?:\]\([^)]*\))?[ \t]*\n?")
 _BLANK_MD = re.compile(rb"(?m)^(?:\xc2\xa0| )+\n")
 
 

@@ -21,7 +21,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, QUrl, Signal
+from PySide6.QtCore import QEvent, QPoint, QUrl, Signal
 from PySide6.QtGui import QCursor, QHelpEvent, QMouseEvent, QTextCursor, QTextDocument, QTextFormat
 from PySide6.QtWidgets import QToolTip, QWidget
 
@@ -29,7 +29,7 @@ from askshot.core.history import StoredMessage
 from askshot.ui.conversation import icons
 from askshot.ui.conversation import markdown as md
 from askshot.ui.conversation.renderer import ReplyRenderer
-from askshot.ui.conversation.transcript import TranscriptView
+from askshot.ui.conversation.transcript import TranscriptView, image_near
 
 ACTION_SCHEME = "askshot"
 
@@ -194,23 +194,29 @@ class ConversationView(TranscriptView):
             self._hover_row = row
             self._show_rows()
 
+    def _hover_at(self, pos: QPoint) -> None:
+        """The pointer is at `pos` in the viewport: show the row of the message under it."""
+        if self._rows:
+            self._set_hover(self._row_at(self.cursorForPosition(pos).position()))
+
     def mouseMoveEvent(self, e: QMouseEvent) -> None:
         super().mouseMoveEvent(e)
-        if self._rows:
-            self._set_hover(self._row_at(self.cursorForPosition(e.position().toPoint()).position()))
+        self._hover_at(e.position().toPoint())
 
     def _on_scrolled_under_pointer(self) -> None:
         """The text moved under a pointer that did not (a wheel, an answer being followed):
         the row under it now is the one to show."""
         port = self.viewport()
-        if self._rows and port.underMouse():
-            pos = port.mapFromGlobal(QCursor.pos())
-            self._set_hover(self._row_at(self.cursorForPosition(pos).position()))
+        if port.underMouse():
+            self._hover_at(port.mapFromGlobal(QCursor.pos()))
+
+    def _set_focus_row(self, row: int | None) -> None:
+        if row != self._focus_row:
+            self._focus_row = row
+            self._show_rows()
 
     def mousePressEvent(self, e: QMouseEvent) -> None:
-        if self._focus_row is not None:  # a click moves the focus off the icon Tab reached
-            self._focus_row = None
-            self._show_rows()
+        self._set_focus_row(None)  # a click moves the focus off the icon Tab reached
         super().mousePressEvent(e)
 
     def _on_highlighted(self, url: QUrl) -> None:
@@ -232,14 +238,17 @@ class ConversationView(TranscriptView):
 
     def _icon_name_at(self, cursor: QTextCursor) -> str:
         """The name of the action icon at (or just after) this cursor, if there is one."""
-        for step in (0, 1):
-            probe = QTextCursor(cursor)
-            if step:
-                probe.movePosition(QTextCursor.MoveOperation.NextCharacter)
-            fmt = probe.charFormat()
-            if fmt.isImageFormat() and icons.parse_icon_url(fmt.toImageFormat().name()):
-                return str(fmt.property(QTextFormat.Property.ImageAltText) or "")
-        return ""
+        return (
+            image_near(
+                cursor,
+                lambda f: (
+                    str(f.property(QTextFormat.Property.ImageAltText) or "")
+                    if icons.parse_icon_url(f.name())
+                    else None
+                ),
+            )
+            or ""
+        )
 
     def focusNextPrevChild(self, next: bool) -> bool:
         """Tab from link to link: the row of an action the keyboard lands on shows, and its
@@ -253,9 +262,7 @@ class ConversationView(TranscriptView):
             name = self._icon_name_at(start)
             if name:
                 row = self._row_at(cursor.selectionStart())
-        if row != self._focus_row:
-            self._focus_row = row
-            self._show_rows()
+        self._set_focus_row(row)
         if name:
             from askshot.ui.qt.a11y import announce
 
@@ -264,9 +271,7 @@ class ConversationView(TranscriptView):
 
     def focusOutEvent(self, e: Any) -> None:
         super().focusOutEvent(e)
-        if self._focus_row is not None:
-            self._focus_row = None
-            self._show_rows()
+        self._set_focus_row(None)
 
     def loadResource(self, type: int, name: QUrl | str) -> Any:
         if type == QTextDocument.ResourceType.ImageResource:
